@@ -1,0 +1,1 @@
+"""Diagnosis: from a failing run to named mistakes with evidence and a fix."""

@@ -1,0 +1,1 @@
+"""Renderers: every output format is a view of `grader.result.Result`."""

@@ -1,0 +1,194 @@
+"""The result model: the one thing every renderer sees.
+
+Everything a report shows is here as data.  The engine fills it; renderers
+(`grader.render`) lay it out and never compute a verdict.  `version` is the
+version of the JSON contract (`grade --format json`); fields are only ever
+added to it, never renamed or removed, within a major version.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import msgspec
+
+CONTRACT_VERSION = "1.0"
+
+Status = Literal["passed", "failed", "error"]
+Confidence = Literal["certain", "likely"]
+Category = Literal[
+    "execution", "interface", "structure", "statistics", "affine", "output", "advice"
+]
+
+
+class _Model(msgspec.Struct, kw_only=True):
+    pass
+
+
+class Row(_Model):
+    """One mismatched element: where, what the student gave, what was expected."""
+
+    index: list[int]
+    yours: Union[float, None]
+    reference: float
+
+
+class Mismatch(_Model):
+    """How one output of one case differs from the reference."""
+
+    output: str
+    mismatched: int
+    total: int
+    max_abs_diff: float
+    max_rel_diff: float
+    rtol: float
+    atol: float
+    shape_yours: Union[list[int], None] = None
+    shape_reference: list[int] = msgspec.field(default_factory=list)
+    dtype_yours: Union[str, None] = None
+    non_finite: int = 0
+    rows: list[Row] = msgspec.field(default_factory=list)
+    """The first few mismatched elements; empty for hidden cases."""
+
+
+class Frame(_Model):
+    file: str
+    line: int
+    function: str
+    source: str = ""
+
+
+class ErrorInfo(_Model):
+    """Why a case (or the whole submission) could not be evaluated."""
+
+    kind: Literal[
+        "exception",
+        "syntax-error",
+        "import-error",
+        "missing-function",
+        "timeout",
+        "memory-limit",
+        "crashed",
+        "not-run",
+        "invalid-output",
+    ]
+    type: str = ""
+    message: str = ""
+    frames: list[Frame] = msgspec.field(default_factory=list)
+    line: Union[int, None] = None
+    column: Union[int, None] = None
+    source: str = ""
+
+
+class CaseResult(_Model):
+    name: str
+    status: Status
+    points: float
+    max_points: float
+    hidden: bool = False
+    example: bool = False
+    note: str = ""
+    inputs: dict[str, str] = msgspec.field(default_factory=dict)
+    """A short description of each argument (``float64 (2, 2, 2, 2)``)."""
+    mismatches: list[Mismatch] = msgspec.field(default_factory=list)
+    error: Union[ErrorInfo, None] = None
+    mutated: list[str] = msgspec.field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+class Evidence(_Model):
+    """A fact that betrays the mistake, e.g. per-channel means of the output."""
+
+    label: str
+    yours: list[float] = msgspec.field(default_factory=list)
+    expected: list[float] = msgspec.field(default_factory=list)
+    note: str = ""
+
+
+class Counterexample(_Model):
+    """The smallest input found that separates the submission from the reference."""
+
+    call: str
+    yours: str
+    reference: str
+    shape: list[int] = msgspec.field(default_factory=list)
+
+
+class SourceLine(_Model):
+    """The student's own line the diagnosis points at."""
+
+    line: int
+    text: str
+    column: Union[int, None] = None
+    end_column: Union[int, None] = None
+
+
+class Diagnosis(_Model):
+    id: str
+    """Stable id from the catalogue (``layer-norm``, ``unbiased-variance``...)."""
+    title: str
+    """A headline that stands alone: lowercase, no trailing period."""
+    message: str
+    """The explanation in a sentence or two (the notes, joined)."""
+    category: Category
+    confidence: Confidence = "certain"
+    notes: list[str] = msgspec.field(default_factory=list)
+    help: str = ""
+    help_code: Union[str, None] = None
+    reduced_axes: Union[list[int], None] = None
+    expected_axes: Union[list[int], None] = None
+    layout: Union[str, None] = None
+    cases: list[str] = msgspec.field(default_factory=list)
+    evidence: list[Evidence] = msgspec.field(default_factory=list)
+    counterexample: Union[Counterexample, None] = None
+    source: Union[SourceLine, None] = None
+
+
+class Captured(_Model):
+    """What the submission printed, truncated to a cap."""
+
+    text: str = ""
+    truncated: bool = False
+    total_bytes: int = 0
+
+
+class Performance(_Model):
+    case: str
+    yours_ms: float
+    reference_ms: float
+    ratio: float
+    slow: bool
+    affects_score: bool = False
+
+
+class Result(_Model):
+    version: str = CONTRACT_VERSION
+    grader_version: str = ""
+    kata: str
+    kata_title: str = ""
+    submission: str
+    status: Status
+    score: float
+    max_score: float
+    cases: list[CaseResult] = msgspec.field(default_factory=list)
+    diagnoses: list[Diagnosis] = msgspec.field(default_factory=list)
+    stdout: Captured = msgspec.field(default_factory=Captured)
+    stderr: Captured = msgspec.field(default_factory=Captured)
+    performance: Union[Performance, None] = None
+    warnings: list[str] = msgspec.field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def to_builtins(result: Result) -> dict[str, object]:
+    """The JSON-ready form of a result (the `--format json` contract)."""
+    data = msgspec.to_builtins(result)
+    assert isinstance(data, dict)
+    return data
+
+
+def result_from_json(data: bytes | str) -> Result:
+    return msgspec.json.decode(data, type=Result)

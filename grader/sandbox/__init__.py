@@ -1,0 +1,1 @@
+"""Running untrusted student code in another process, with limits."""

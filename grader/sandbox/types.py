@@ -1,0 +1,148 @@
+"""What goes into the sandbox and what comes out of it.
+
+The grader hands the sandbox a `Job` (a student file, the name of the
+function, and the calls to make) and gets back a `RunOutcome`: plain numpy
+arrays and descriptions, never objects of the student's.  No verdict is
+computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import numpy as np
+
+CallStatus = Literal["ok", "exception", "timeout", "memory-limit", "crashed", "not-run"]
+RunStatus = Literal[
+    "ok", "syntax-error", "import-error", "missing-function", "timeout", "memory-limit", "crashed"
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 10.0
+    """Wall-clock seconds for the whole submission (import and every case call)."""
+    probe_timeout: float = 2.0
+    """Extra wall-clock seconds for the diagnosis probes after the cases."""
+    memory_mb: int = 2048
+    """Address-space limit of the student process."""
+    output_bytes: int = 64 * 1024
+    """How much of stdout and of stderr is kept (the rest is read and dropped)."""
+    result_bytes: int = 256 * 1024 * 1024
+    """Largest array a call may return; a larger one is refused by size."""
+    max_processes: int = 32
+    file_size_mb: int = 64
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of the student's function, with keyword arguments.
+
+    Values are numpy arrays or Python scalars (int, float, bool, None, str).
+    ``group`` is ``"case"`` for graded cases and ``"probe"`` for the calls
+    the diagnosis plans; probes run after every case, on their own budget.
+    """
+
+    key: str
+    kwargs: Mapping[str, Any]
+    group: Literal["case", "probe"] = "case"
+
+
+@dataclass(frozen=True)
+class Job:
+    submission: Path
+    entry: str
+    calls: Sequence[Call]
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class ArrayValue:
+    """A numeric array the function returned (scalars are 0-d arrays).
+
+    ``array`` is None when the array was refused (too large, or not
+    numeric); ``shape`` and ``dtype`` are still given.
+    """
+
+    array: Union[np.ndarray, None]
+    shape: tuple[int, ...]
+    dtype: str
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class NoneValue:
+    pass
+
+
+@dataclass(frozen=True)
+class SequenceValue:
+    kind: Literal["tuple", "list"]
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class OtherValue:
+    """Anything else: its type name and a truncated repr, as text."""
+
+    type_name: str
+    text: str = ""
+
+
+Value = Union[ArrayValue, NoneValue, SequenceValue, OtherValue]
+
+
+@dataclass(frozen=True)
+class TraceFrame:
+    file: str
+    line: int
+    function: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ExceptionInfo:
+    type: str
+    message: str
+    frames: tuple[TraceFrame, ...] = ()
+    """Frames inside the student's file only."""
+    line: Union[int, None] = None
+    column: Union[int, None] = None
+    source: str = ""
+    """For syntax errors: the offending line."""
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    key: str
+    status: CallStatus
+    value: Union[Value, None] = None
+    exception: Union[ExceptionInfo, None] = None
+    mutated: tuple[str, ...] = ()
+    """Names of array arguments whose contents the call changed."""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: RunStatus
+    calls: tuple[CallOutcome, ...] = ()
+    error: Union[ExceptionInfo, None] = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_total: int = 0
+    stderr_total: int = 0
+    exit_code: Union[int, None] = None
+    signal: Union[int, None] = None
+    defined_functions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    duration: float = 0.0
+
+    def call(self, key: str) -> Union[CallOutcome, None]:
+        for c in self.calls:
+            if c.key == key:
+                return c
+        return None

@@ -1,0 +1,1 @@
+"""Kata specs: the YAML format, its validation and the kata catalogue on disk."""
