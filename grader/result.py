@@ -25,7 +25,7 @@ class _Model(msgspec.Struct, kw_only=True):
     pass
 
 
-class Row(_Model):
+class Row(_Model, kw_only=True):
     """One mismatched element: where, what the student gave, what was expected."""
 
     index: list[int]
@@ -33,7 +33,7 @@ class Row(_Model):
     reference: float
 
 
-class Mismatch(_Model):
+class Mismatch(_Model, kw_only=True):
     """How one output of one case differs from the reference."""
 
     output: str
@@ -51,14 +51,14 @@ class Mismatch(_Model):
     """The first few mismatched elements; empty for hidden cases."""
 
 
-class Frame(_Model):
+class Frame(_Model, kw_only=True):
     file: str
     line: int
     function: str
     source: str = ""
 
 
-class ErrorInfo(_Model):
+class ErrorInfo(_Model, kw_only=True):
     """Why a case (or the whole submission) could not be evaluated."""
 
     kind: Literal[
@@ -80,7 +80,7 @@ class ErrorInfo(_Model):
     source: str = ""
 
 
-class CaseResult(_Model):
+class CaseResult(_Model, kw_only=True):
     name: str
     status: Status
     points: float
@@ -96,16 +96,17 @@ class CaseResult(_Model):
     duration_ms: float = 0.0
 
 
-class Evidence(_Model):
+class Evidence(_Model, kw_only=True):
     """A fact that betrays the mistake, e.g. per-channel means of the output."""
 
     label: str
-    yours: list[float] = msgspec.field(default_factory=list)
-    expected: list[float] = msgspec.field(default_factory=list)
+    yours: list[Union[float, None]] = msgspec.field(default_factory=list)
+    """Values; None stands for NaN or infinity (JSON has no such numbers)."""
+    expected: list[Union[float, None]] = msgspec.field(default_factory=list)
     note: str = ""
 
 
-class Counterexample(_Model):
+class Counterexample(_Model, kw_only=True):
     """The smallest input found that separates the submission from the reference."""
 
     call: str
@@ -114,7 +115,7 @@ class Counterexample(_Model):
     shape: list[int] = msgspec.field(default_factory=list)
 
 
-class SourceLine(_Model):
+class SourceLine(_Model, kw_only=True):
     """The student's own line the diagnosis points at."""
 
     line: int
@@ -123,7 +124,7 @@ class SourceLine(_Model):
     end_column: Union[int, None] = None
 
 
-class Diagnosis(_Model):
+class Diagnosis(_Model, kw_only=True):
     id: str
     """Stable id from the catalogue (``layer-norm``, ``unbiased-variance``...)."""
     title: str
@@ -144,7 +145,7 @@ class Diagnosis(_Model):
     source: Union[SourceLine, None] = None
 
 
-class Captured(_Model):
+class Captured(_Model, kw_only=True):
     """What the submission printed, truncated to a cap."""
 
     text: str = ""
@@ -152,7 +153,7 @@ class Captured(_Model):
     total_bytes: int = 0
 
 
-class Performance(_Model):
+class Performance(_Model, kw_only=True):
     case: str
     yours_ms: float
     reference_ms: float
@@ -161,7 +162,7 @@ class Performance(_Model):
     affects_score: bool = False
 
 
-class Result(_Model):
+class Result(_Model, kw_only=True):
     version: str = CONTRACT_VERSION
     grader_version: str = ""
     kata: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 
@@ -35,6 +35,8 @@ class Limits:
     """Largest array a call may return; a larger one is refused by size."""
     max_processes: int = 32
     file_size_mb: int = 64
+    total_result_bytes: int = 1024 * 1024 * 1024
+    """All the arrays of one run together; past it, arrays are refused by size."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class ArrayValue:
     numeric); ``shape`` and ``dtype`` are still given.
     """
 
-    array: Union[np.ndarray, None]
+    array: np.ndarray | None
     shape: tuple[int, ...]
     dtype: str
     refused: str = ""
@@ -92,7 +94,7 @@ class OtherValue:
     text: str = ""
 
 
-Value = Union[ArrayValue, NoneValue, SequenceValue, OtherValue]
+Value = ArrayValue | NoneValue | SequenceValue | OtherValue
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,8 @@ class ExceptionInfo:
     message: str
     frames: tuple[TraceFrame, ...] = ()
     """Frames inside the student's file only."""
-    line: Union[int, None] = None
-    column: Union[int, None] = None
+    line: int | None = None
+    column: int | None = None
     source: str = ""
     """For syntax errors: the offending line."""
 
@@ -119,8 +121,8 @@ class ExceptionInfo:
 class CallOutcome:
     key: str
     status: CallStatus
-    value: Union[Value, None] = None
-    exception: Union[ExceptionInfo, None] = None
+    value: Value | None = None
+    exception: ExceptionInfo | None = None
     mutated: tuple[str, ...] = ()
     """Names of array arguments whose contents the call changed."""
     duration: float = 0.0
@@ -130,18 +132,18 @@ class CallOutcome:
 class RunOutcome:
     status: RunStatus
     calls: tuple[CallOutcome, ...] = ()
-    error: Union[ExceptionInfo, None] = None
+    error: ExceptionInfo | None = None
     stdout: bytes = b""
     stderr: bytes = b""
     stdout_total: int = 0
     stderr_total: int = 0
-    exit_code: Union[int, None] = None
-    signal: Union[int, None] = None
+    exit_code: int | None = None
+    signal: int | None = None
     defined_functions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     duration: float = 0.0
 
-    def call(self, key: str) -> Union[CallOutcome, None]:
+    def call(self, key: str) -> CallOutcome | None:
         for c in self.calls:
             if c.key == key:
                 return c

@@ -1,0 +1,148 @@
+"""Comparison: what the student returned against the reference outputs.
+
+Only plain arrays rebuilt by the grader from the sandbox's bytes reach this
+module, so nothing the submission does can influence the verdict except the
+values it returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+import numpy as np
+
+from grader.result import Mismatch, Row
+from grader.sandbox.types import ArrayValue, NoneValue, SequenceValue, Value
+from grader.spec.model import Tolerance
+
+MAX_ROWS = 5
+
+Problem = Literal["returned-none", "wrong-return-type", "wrong-shape", "refused"]
+
+
+@dataclass(frozen=True)
+class CaseVerdict:
+    passed: bool
+    mismatches: list[Mismatch] = field(default_factory=list)
+    problem: Union[Problem, None] = None
+
+
+def as_outputs(value: Union[Value, None], n: int) -> Union[list[np.ndarray], None]:
+    """The student's return value as ``n`` arrays, or None when it is not that.
+
+    One output must be an array; several outputs must be a tuple or list of
+    exactly ``n`` arrays (scalars are 0-d arrays).
+    """
+    if n == 1:
+        if isinstance(value, ArrayValue) and value.array is not None:
+            return [value.array]
+        return None
+    if isinstance(value, SequenceValue) and len(value.items) == n:
+        arrays = []
+        for item in value.items:
+            if not isinstance(item, ArrayValue) or item.array is None:
+                return None
+            arrays.append(item.array)
+        return arrays
+    return None
+
+
+def classify_value(value: Union[Value, None], n: int) -> Union[Problem, None]:
+    """Why a return value cannot be compared at all (None when it can)."""
+    if as_outputs(value, n) is not None:
+        return None
+    if isinstance(value, NoneValue):
+        return "returned-none"
+    if isinstance(value, ArrayValue) and value.refused:
+        return "refused"
+    if n > 1 and isinstance(value, SequenceValue):
+        refused = any(isinstance(i, ArrayValue) and i.refused for i in value.items)
+        return "refused" if refused else "wrong-return-type"
+    return "wrong-return-type"
+
+
+def compare_array(
+    yours: np.ndarray, reference: np.ndarray, name: str, tol: Tolerance, *, hidden: bool
+) -> Mismatch:
+    """Element-wise ``|yours - ref| <= atol + rtol * |ref|``; NaN never matches."""
+    ref = np.asarray(reference, dtype=np.float64)
+    total = int(ref.size)
+    if yours.shape != ref.shape:
+        return Mismatch(
+            output=name,
+            mismatched=total,
+            total=total,
+            max_abs_diff=0.0,
+            max_rel_diff=0.0,
+            rtol=tol.rtol,
+            atol=tol.atol,
+            shape_yours=list(yours.shape),
+            shape_reference=list(ref.shape),
+            dtype_yours=str(yours.dtype),
+        )
+    mine = _as_float(yours)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(mine - ref)
+        bad = ~(diff <= tol.atol + tol.rtol * np.abs(ref))
+        finite = np.isfinite(diff)
+        rel = diff / np.maximum(np.abs(ref), np.finfo(np.float64).tiny)
+    both_nan = np.isnan(mine) & np.isnan(ref)
+    bad &= ~both_nan
+    rows: list[Row] = []
+    if not hidden:
+        for index in np.argwhere(bad)[:MAX_ROWS]:
+            idx = tuple(int(i) for i in index)
+            value = float(mine[idx])
+            rows.append(
+                Row(
+                    index=list(idx),
+                    yours=value if np.isfinite(value) else None,
+                    reference=float(ref[idx]),
+                )
+            )
+    return Mismatch(
+        output=name,
+        mismatched=int(bad.sum()),
+        total=total,
+        max_abs_diff=float(diff[finite].max()) if finite.any() else 0.0,
+        max_rel_diff=float(rel[finite].max()) if finite.any() else 0.0,
+        rtol=tol.rtol,
+        atol=tol.atol,
+        shape_yours=list(yours.shape),
+        shape_reference=list(ref.shape),
+        dtype_yours=str(yours.dtype),
+        non_finite=int((~np.isfinite(mine) & np.isfinite(ref)).sum()),
+        rows=rows,
+    )
+
+
+def compare_case(
+    value: Union[Value, None],
+    reference: Sequence[np.ndarray],
+    names: Sequence[str],
+    tol: Tolerance,
+    *,
+    hidden: bool = False,
+) -> CaseVerdict:
+    outputs = as_outputs(value, len(names))
+    if outputs is None:
+        return CaseVerdict(passed=False, problem=classify_value(value, len(names)))
+    mismatches = [
+        compare_array(mine, ref, name, tol, hidden=hidden)
+        for mine, ref, name in zip(outputs, reference, names)
+    ]
+    failing = [m for m in mismatches if m.mismatched]
+    problem: Union[Problem, None] = None
+    if any(m.shape_yours != m.shape_reference for m in failing):
+        problem = "wrong-shape"
+    return CaseVerdict(passed=not failing, mismatches=failing, problem=problem)
+
+
+def _as_float(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "c":
+        return np.asarray(array.real, dtype=np.float64) if not np.any(array.imag) else np.full(
+            array.shape, np.nan
+        )
+    return np.asarray(array, dtype=np.float64)

@@ -1,0 +1,152 @@
+"""Structure: statistics taken over the wrong axes.
+
+Each entry is a normalization layer, defined by the roles of the axes it
+reduces over, so the same entry serves NCHW, NC and N layouts.  The kata's
+own layer is described by the entry that matches its ``reduce`` axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grader.diagnose.entry import Entry, EvidenceSpec, Text
+from grader.diagnose.layout import Grouping, Layout
+
+HELP = "compute one mean and variance {expected_per}, over {expected} (axes {expected_axes})"
+SOURCE = (r"axis\s*=\s*{axes_regex}",)
+
+
+def _batch(layout: Layout) -> Grouping | None:
+    if layout.batch is None:
+        return None
+    channel = {layout.channel} if layout.channel is not None else set()
+    return Grouping(layout.all - channel)
+
+
+def _layer(layout: Layout) -> Grouping | None:
+    if layout.batch is None or layout.ndim < 2:
+        return None
+    return Grouping(layout.all - {layout.batch})
+
+
+def _instance(layout: Layout) -> Grouping | None:
+    if layout.batch is None or layout.channel is None or not layout.spatial:
+        return None
+    return Grouping(frozenset(layout.spatial))
+
+
+def _per_activation(layout: Layout) -> Grouping | None:
+    if layout.batch is None or not layout.spatial:
+        return None
+    return Grouping(frozenset({layout.batch}))
+
+
+def _global(layout: Layout) -> Grouping | None:
+    return Grouping(layout.all) if layout.ndim > 1 else None
+
+
+def _group(layout: Layout) -> Grouping | None:
+    if layout.batch is None or layout.channel is None or layout.ndim < 2:
+        return None
+    return Grouping(layout.all - {layout.batch}, groups=0)
+
+
+def _any(layout: Layout) -> Grouping | None:
+    return Grouping(frozenset())
+
+
+EVIDENCE = (
+    EvidenceSpec("group_mean", "mean of {output} {per}, {where}"),
+    EvidenceSpec("group_var", "variance of {output} {per}, {where}"),
+)
+
+
+def _entry(
+    id: str, name: str, axes: Callable[[Layout], Grouping | None], title: str, *notes: str
+) -> Entry:
+    return Entry(
+        id=id,
+        category="structure",
+        name=name,
+        axes=axes,
+        text=Text(title=title, notes=notes, help=HELP, help_code="{stats_code}"),
+        source=SOURCE,
+        evidence=EVIDENCE,
+    )
+
+
+PER_ACTIVATION = _entry(
+    "per-activation",
+    "per-activation normalization",
+    _per_activation,
+    "statistics computed over {reduced} alone, one mean and variance per ({kept}) activation,"
+    " instead of {expected_per}",
+    "you reduced over {reduced} only (axis {reduced_axes}), so every ({kept}) position gets its"
+    " own mean and variance: that is the per-activation normalization of a fully connected"
+    " layer; {expected_description}",
+    "a convolution applies the same filter at every position, so every position of a feature"
+    " map should be normalized the same way",
+)
+
+LAYER_NORM = _entry(
+    "layer-norm",
+    "LayerNorm",
+    _layer,
+    "statistics computed per sample over {reduced} instead of {expected_per}",
+    "you reduced over {reduced} (axes {reduced_axes}): that is LayerNorm; {expected_description}",
+)
+
+INSTANCE_NORM = _entry(
+    "instance-norm",
+    "InstanceNorm",
+    _instance,
+    "statistics computed per sample and channel over {reduced} instead of {expected_per}",
+    "you reduced over {reduced} (axes {reduced_axes}) separately for every sample and channel:"
+    " that is InstanceNorm; {expected_description}",
+)
+
+BATCH_NORM = _entry(
+    "batch-norm",
+    "BatchNorm",
+    _batch,
+    "statistics computed {reduced_per} over {reduced} instead of {expected_per}",
+    "you reduced over {reduced} (axes {reduced_axes}), pooling the whole batch: that is"
+    " BatchNorm; {expected_description}",
+)
+
+GROUP_NORM = _entry(
+    "group-norm",
+    "GroupNorm",
+    _group,
+    "statistics computed per sample over groups of {block} channels instead of {expected_per}",
+    "you reduced over {reduced} within blocks of {block} consecutive channels: that is"
+    " GroupNorm with {groups_seen} groups; {expected_description}",
+)
+
+GLOBAL_NORM = _entry(
+    "global-norm",
+    "one global normalization",
+    _global,
+    "one mean and variance for the whole input instead of {expected_per}",
+    "you reduced over every axis ({reduced}), so all values share one mean and one variance;"
+    " {expected_description}",
+)
+
+WRONG_AXES = _entry(
+    "wrong-axes",
+    "",
+    _any,
+    "statistics computed over {reduced} instead of over {expected}",
+    "you reduced over {reduced} (axes {reduced_axes}), one mean and variance {reduced_per};"
+    " {expected_description}",
+)
+
+ENTRIES = [
+    PER_ACTIVATION,
+    LAYER_NORM,
+    INSTANCE_NORM,
+    BATCH_NORM,
+    GROUP_NORM,
+    GLOBAL_NORM,
+    WRONG_AXES,
+]

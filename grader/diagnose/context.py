@@ -1,0 +1,231 @@
+"""What the diagnosis gets (`DiagnosisInput`) and what it derives once (`Context`).
+
+An `Item` is one evaluated call, a case or a probe: its inputs, what the
+student returned (as float arrays, when it is the declared number of
+outputs) and the reference's outputs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.cases import MaterializedCase
+from grader.compare import as_outputs
+from grader.diagnose.families import Family, family_for, role
+from grader.diagnose.layout import Grouping, Layout, affine_axis, expected_grouping
+from grader.diagnose.probes import PREFIX, ProbePlan, plan
+from grader.result import CaseResult
+from grader.sandbox.types import Call, CallOutcome, RunOutcome
+from grader.spec.model import Kata, Tolerance
+
+Arrays = list[np.ndarray]
+
+
+@dataclass(frozen=True)
+class DiagnosisInput:
+    kata: Kata
+    cases: Sequence[MaterializedCase]
+    results: Sequence[CaseResult]
+    """One per case, same order, verdicts already computed."""
+    outcome: RunOutcome
+    """Call keys: case names for cases, the probe keys for probes."""
+    reference: Callable[..., list[np.ndarray]]
+    reference_outputs: Mapping[str, list[np.ndarray]]
+    probes: Sequence[Call] = ()
+    source: str | None = None
+    submission_name: str = "solution.py"
+
+
+def _floats(arrays: Sequence[np.ndarray] | None) -> Arrays | None:
+    if arrays is None:
+        return None
+    out = []
+    for a in arrays:
+        a = np.asarray(a)
+        if a.dtype.kind not in "biuf":
+            return None
+        out.append(a.astype(np.float64))
+    return out
+
+
+def close(yours: Sequence[np.ndarray], ref: Sequence[np.ndarray], tol: Tolerance) -> bool:
+    """Every output within tolerance (NaN matching NaN: this is about formulas)."""
+    if len(yours) != len(ref):
+        return False
+    for a, b in zip(yours, ref, strict=False):
+        if a.shape != b.shape:
+            return False
+        with np.errstate(all="ignore"):
+            if not np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
+                return False
+    return True
+
+
+@dataclass
+class Item:
+    key: str
+    kwargs: Mapping[str, Any]
+    call: CallOutcome | None
+    outputs: Arrays | None
+    reference: Arrays | None
+    tol: Tolerance
+    kind: str
+    """``case``, ``base``, ``perturb`` or ``shrink``."""
+    visible: bool
+    result: CaseResult | None = None
+    plan: ProbePlan | None = None
+    size: int = 0
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def shaped(self) -> bool:
+        """The student returned arrays of the reference's shapes."""
+        return (
+            self.outputs is not None
+            and self.reference is not None
+            and len(self.outputs) == len(self.reference)
+            and all(a.shape == b.shape for a, b in zip(self.outputs, self.reference, strict=True))
+        )
+
+    @property
+    def separated(self) -> bool:
+        """Shaped, and the student's outputs differ from the reference's."""
+        if self.outputs is None or self.reference is None or not self.shaped:
+            return False
+        return not close(self.outputs, self.reference, self.tol)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "case":
+            return f"case {self.key}"
+        source = self.plan.source if self.plan is not None else "?"
+        return f"a probe input cut from case {source}"
+
+
+@dataclass
+class Context:
+    inp: DiagnosisInput
+    kata: Kata
+    family: Family | None
+    layout: Layout | None
+    expected: Grouping | None
+    affine: int | None
+    cases: list[Item]
+    probes: list[Item]
+    lines: list[str]
+    output_roles: list[str | None]
+    """The family role of each declared output, in `kata.returns` order."""
+
+    @property
+    def outcome(self) -> RunOutcome:
+        return self.inp.outcome
+
+    @property
+    def items(self) -> list[Item]:
+        return self.cases + self.probes
+
+    def param(self, name: str) -> str:
+        return role(self.kata, name) or name
+
+    def output_index(self, output_role: str) -> int | None:
+        try:
+            return self.output_roles.index(output_role)
+        except ValueError:
+            return None
+
+    def probe(self, kind: str) -> list[Item]:
+        return [p for p in self.probes if p.kind == kind]
+
+    def find_line(self, pattern: str) -> tuple[int, str, int, int] | None:
+        """The first non-comment source line matching ``pattern``: line, text and
+        the 1-based column span (end exclusive)."""
+        try:
+            regex = re.compile(pattern)
+        except re.error:
+            return None
+        for number, text in enumerate(self.lines, start=1):
+            code = text.split("#", 1)[0]
+            match = regex.search(code)
+            if match:
+                return number, text.rstrip(), match.start() + 1, match.end() + 1
+        return None
+
+
+def _reference(inp: DiagnosisInput, kwargs: Mapping[str, Any]) -> Arrays | None:
+    try:
+        with np.errstate(all="ignore"):
+            return _floats(inp.reference(**kwargs))
+    except Exception:
+        return None
+
+
+def _size(kata: Kata, kwargs: Mapping[str, Any]) -> int:
+    x = kwargs.get(role(kata, "input") or "")
+    return int(np.asarray(x).size) if x is not None else 0
+
+
+def build(inp: DiagnosisInput) -> Context:
+    kata = inp.kata
+    n = len(kata.returns)
+    tol = kata.tolerance
+    cases = []
+    results = {r.name: r for r in inp.results}
+    for case in inp.cases:
+        call = inp.outcome.call(case.name)
+        value = call.value if call is not None and call.status == "ok" else None
+        ref = inp.reference_outputs.get(case.name)
+        cases.append(
+            Item(
+                key=case.name,
+                kwargs=case.kwargs,
+                call=call,
+                outputs=_floats(as_outputs(value, n)),
+                reference=_floats(ref) if ref is not None else None,
+                tol=case.spec.tolerance or tol,
+                kind="case",
+                visible=not case.spec.hidden,
+                result=results.get(case.name),
+                size=_size(kata, case.kwargs),
+            )
+        )
+    given = {c.key for c in inp.probes}
+    probes = []
+    for p in plan(kata, inp.cases):
+        key = p.call.key
+        if key not in given or not key.startswith(PREFIX):
+            continue
+        call = inp.outcome.call(key)
+        value = call.value if call is not None and call.status == "ok" else None
+        probes.append(
+            Item(
+                key=key,
+                kwargs=p.call.kwargs,
+                call=call,
+                outputs=_floats(as_outputs(value, n)),
+                reference=_reference(inp, p.call.kwargs),
+                tol=tol,
+                kind=p.kind,
+                visible=True,
+                plan=p,
+                size=_size(kata, p.call.kwargs),
+            )
+        )
+    outputs = kata.structure.outputs if kata.structure is not None else {}
+    by_name = {name: r for r, name in outputs.items()}
+    return Context(
+        inp=inp,
+        kata=kata,
+        family=family_for(kata),
+        layout=Layout(kata.structure.layout) if kata.structure is not None else None,
+        expected=expected_grouping(kata),
+        affine=affine_axis(kata),
+        cases=cases,
+        probes=probes,
+        lines=(inp.source or "").splitlines(),
+        output_roles=[by_name.get(o.name) for o in kata.returns],
+    )

@@ -1,0 +1,133 @@
+"""Evidence: numbers from a visible call that betray the mistake.
+
+Every builder compares the student's output with what it would be without
+the mistake (the fitted formula with that one stage put right; the reference
+when it is the only mistake), per statistics group where that makes sense.
+Builders are generic numeric views; entries pick them and label them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.diagnose.context import Context, Item
+from grader.diagnose.families import arg, group_stats, reduce_axes
+from grader.diagnose.layout import Grouping
+from grader.result import Evidence
+
+MAX_VALUES = 6
+
+
+Numbers = list[float | None]
+
+
+def num(value: float) -> float | None:
+    """Six significant digits (enough to read, stable across platforms); None
+    for NaN and infinity."""
+    v = float(value)
+    return float(f"{v:.6g}") if np.isfinite(v) else None
+
+
+def nums(values: Any) -> Numbers:
+    return [num(v) for v in np.asarray(values, dtype=np.float64).ravel()[:MAX_VALUES]]
+
+
+def per_group(
+    array: np.ndarray,
+    grouping: Grouping,
+    kwargs: Mapping[str, Any],
+    channel: int | None,
+    reduce: Callable[..., np.ndarray],
+) -> np.ndarray:
+    """``reduce`` (np.mean, np.var, np.sum) over each statistics group, flattened."""
+    groups = grouping.count(kwargs) if grouping.groups is not None else None
+    if groups is not None and channel is not None:
+        size = array.shape[channel]
+        shape = (*array.shape[:channel], groups, size // groups, *array.shape[channel + 1 :])
+        array = array.reshape(shape)
+    axes, _ = reduce_axes(grouping.axes, groups, channel)
+    with np.errstate(all="ignore"):
+        return np.asarray(reduce(array, axis=axes)).ravel()
+
+
+def group_ids(
+    shape: tuple[int, ...], grouping: Grouping, kwargs: Mapping[str, Any], channel: int | None
+) -> np.ndarray:
+    """Each element's statistics group, as one integer."""
+    index = np.indices(shape)
+    groups = grouping.count(kwargs) if grouping.groups is not None else None
+    ids = np.zeros(shape, dtype=np.int64)
+    for a, n in enumerate(shape):
+        if a not in grouping.axes:
+            ids = ids * n + index[a]
+        elif a == channel and groups:
+            ids = ids * groups + index[a] // (n // groups)
+    return ids
+
+
+def _smallest_group(ctx: Context, item: Item, grouping: Grouping) -> np.ndarray:
+    """A boolean mask of the statistics group whose input varies least."""
+    assert ctx.layout is not None
+    x = np.asarray(arg(ctx.kata, item.kwargs, "input"), dtype=np.float64)
+    _, var, _, _, _ = group_stats(x, grouping, item.kwargs, ctx.layout, 0)
+    ids = group_ids(x.shape, grouping, item.kwargs, ctx.layout.channel)
+    first = int(np.nanargmin(var.ravel()))
+    mask: np.ndarray = ids == ids.ravel()[first]
+    return mask
+
+
+def build(
+    ctx: Context,
+    kind: str,
+    item: Item,
+    yours: np.ndarray,
+    right: np.ndarray,
+    grouping: Grouping,
+) -> tuple[Numbers, Numbers]:
+    """(yours, expected) numbers for one evidence row."""
+    channel = ctx.layout.channel if ctx.layout is not None else None
+    with np.errstate(all="ignore"):
+        if kind in ("group_mean", "group_var", "group_sum"):
+            fn = {"group_mean": np.mean, "group_var": np.var, "group_sum": np.sum}[kind]
+            return (
+                nums(per_group(yours, grouping, item.kwargs, channel, fn)),
+                nums(per_group(right, grouping, item.kwargs, channel, fn)),
+            )
+        if kind == "group_ratio":
+            a = per_group(yours, grouping, item.kwargs, channel, np.var)
+            b = per_group(right, grouping, item.kwargs, channel, np.var)
+            return nums(a / b), []
+        if kind == "smallest_group":
+            mask = _smallest_group(ctx, item, grouping)
+            return nums(yours[mask]), nums(right[mask])
+        if kind == "nonfinite":
+            bad = ~np.isfinite(yours) & np.isfinite(right)
+            return [float(bad.sum())], [0.0]
+        return nums(yours), nums(right)
+
+
+def row(label: str, yours: Numbers, expected: Numbers, note: str) -> Evidence:
+    return Evidence(label=label, yours=yours, expected=expected, note=note)
+
+
+def group_size(ctx: Context, item: Item, grouping: Grouping) -> int:
+    assert ctx.layout is not None
+    x = np.asarray(arg(ctx.kata, item.kwargs, "input"))
+    m = 1
+    for a in grouping.axes:
+        if a < x.ndim:
+            m *= x.shape[a]
+    groups = grouping.count(item.kwargs) if grouping.groups is not None else None
+    if groups and ctx.layout.channel is not None:
+        m //= groups
+    return m
+
+
+def smallest_variance(ctx: Context, item: Item, grouping: Grouping) -> float:
+    assert ctx.layout is not None
+    x = np.asarray(arg(ctx.kata, item.kwargs, "input"), dtype=np.float64)
+    _, _, _, var, _ = group_stats(x, grouping, item.kwargs, ctx.layout, 0)
+    return float(np.nanmin(var))

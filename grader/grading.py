@@ -1,0 +1,295 @@
+"""Orchestration: one submission through cases, sandbox, comparison and diagnosis.
+
+A kata is *prepared* once (cases materialized, reference outputs computed,
+probes planned) and then any number of submissions are graded against it.
+Hidden cases run in a process of their own whose output is never shown, so
+nothing a submission prints or raises can carry hidden data into a report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Union
+
+import numpy as np
+
+from grader import __version__
+from grader.cases import MaterializedCase, describe, materialize
+from grader.compare import compare_case
+from grader.reference import Reference, load_reference
+from grader.result import Captured, CaseResult, Diagnosis, ErrorInfo, Frame, Result, Status
+from grader.sandbox.types import (
+    Call,
+    CallOutcome,
+    ExceptionInfo,
+    Job,
+    Limits,
+    RunOutcome,
+)
+from grader.spec.model import Kata
+
+RUN_FAILURES = ("syntax-error", "import-error", "missing-function")
+
+
+@dataclass
+class PreparedKata:
+    """Everything about a kata that does not depend on the submission."""
+
+    kata: Kata
+    cases: list[MaterializedCase]
+    reference: Reference
+    reference_outputs: dict[str, list[np.ndarray]]
+    probes: list[Call] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.kata.returns]
+
+
+def prepare(
+    kata: Kata,
+    solutions_dirs: Sequence[Path],
+    *,
+    limits: Union[Limits, None] = None,
+    diagnose: bool = True,
+) -> PreparedKata:
+    cases = materialize(kata)
+    reference = load_reference(kata, solutions_dirs)
+    outputs = {case.name: reference(**case.kwargs) for case in cases}
+    probes: list[Call] = []
+    if diagnose and kata.structure is not None:
+        from grader.diagnose import plan_probes
+
+        probes = list(plan_probes(kata, cases))
+    return PreparedKata(kata, cases, reference, outputs, probes, kata_limits(kata, limits))
+
+
+def kata_limits(kata: Kata, override: Union[Limits, None]) -> Limits:
+    """Defaults, then the kata's own limits, then the command line's."""
+    limits = Limits()
+    if kata.limits.timeout is not None:
+        limits = dataclasses.replace(limits, timeout=kata.limits.timeout)
+    if kata.limits.memory_mb is not None:
+        limits = dataclasses.replace(limits, memory_mb=kata.limits.memory_mb)
+    if override is not None:
+        defaults = Limits()
+        changed = {
+            f.name: getattr(override, f.name)
+            for f in dataclasses.fields(Limits)
+            if getattr(override, f.name) != getattr(defaults, f.name)
+        }
+        limits = dataclasses.replace(limits, **changed)
+    return limits
+
+
+def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
+    """The visible job (visible cases, then probes) and, if any, the hidden one."""
+    entry = prepared.kata.entry
+    visible = [Call(c.name, c.kwargs) for c in prepared.cases if not c.spec.hidden]
+    hidden = [Call(c.name, c.kwargs) for c in prepared.cases if c.spec.hidden]
+    jobs = [Job(submission, entry, visible + prepared.probes, prepared.limits)]
+    if hidden:
+        jobs.append(Job(submission, entry, hidden, prepared.limits))
+    return jobs
+
+
+def build_result(
+    prepared: PreparedKata,
+    submission: Path,
+    outcomes: Sequence[RunOutcome],
+    *,
+    display_name: str,
+    diagnose: bool = True,
+    started: Union[float, None] = None,
+) -> Result:
+    kata = prepared.kata
+    visible = outcomes[0]
+    hidden = outcomes[1] if len(outcomes) > 1 else None
+    calls = {c.key: c for c in visible.calls}
+    if hidden is not None:
+        calls.update({c.key: _redact(c) for c in hidden.calls})
+    run_failure = visible.status if visible.status in RUN_FAILURES else None
+
+    results = [_case_result(prepared, case, calls.get(case.name), visible) for case in prepared.cases]
+    scored = [r for r, c in zip(results, prepared.cases) if not c.spec.performance]
+    status: Status
+    returned = any(r.status != "error" for r in scored)
+    if run_failure is not None or (scored and not returned):
+        status = "error"
+    elif all(r.status == "passed" for r in scored):
+        status = "passed"
+    else:
+        status = "failed"
+
+    diagnoses: list[Diagnosis] = []
+    if diagnose and status != "passed":
+        diagnoses = _diagnose(prepared, results, visible, hidden, submission, display_name)
+
+    warnings = list(dict.fromkeys([*visible.warnings, *(hidden.warnings if hidden else ())]))
+    return Result(
+        grader_version=__version__,
+        kata=kata.id,
+        kata_title=kata.title,
+        submission=display_name,
+        status=status,
+        score=float(sum(r.points for r in scored)),
+        max_score=kata.max_score,
+        cases=results,
+        diagnoses=diagnoses,
+        stdout=_captured(visible.stdout, visible.stdout_total),
+        stderr=_captured(visible.stderr, visible.stderr_total),
+        warnings=warnings,
+        duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
+    )
+
+
+def grade_submission(
+    submission: Path,
+    prepared: PreparedKata,
+    sandbox: SandboxLike,
+    *,
+    display_name: Union[str, None] = None,
+    diagnose: bool = True,
+) -> Result:
+    started = time.perf_counter()
+    jobs = make_jobs(prepared, submission)
+    outcomes: list[Union[RunOutcome, None]] = [None] * len(jobs)
+    for index, outcome in sandbox.run_many(jobs):
+        outcomes[index] = outcome
+    done = [o for o in outcomes if o is not None]
+    return build_result(
+        prepared,
+        submission,
+        done,
+        display_name=display_name or str(submission),
+        diagnose=diagnose,
+        started=started,
+    )
+
+
+class SandboxLike(Protocol):
+    """The part of `grader.sandbox.Sandbox` grading uses."""
+
+    def run_many(self, jobs: Iterable[Job]) -> Iterator[tuple[int, RunOutcome]]: ...
+
+
+def _case_result(
+    prepared: PreparedKata,
+    case: MaterializedCase,
+    call: Union[CallOutcome, None],
+    visible: RunOutcome,
+) -> CaseResult:
+    spec = case.spec
+    base = CaseResult(
+        name=case.name,
+        status="error",
+        points=0.0,
+        max_points=spec.points,
+        hidden=spec.hidden,
+        example=spec.example,
+        note="" if spec.hidden else spec.note,
+        inputs={} if spec.hidden else {k: describe(v) for k, v in case.kwargs.items()},
+    )
+    if call is None or call.status == "not-run":
+        kind = visible.status if visible.status in RUN_FAILURES else "not-run"
+        return dataclasses.replace(base, error=ErrorInfo(kind=kind))  # type: ignore[arg-type]
+    duration = call.duration * 1000
+    if call.status != "ok":
+        kind = call.status if call.status != "crashed" else "crashed"
+        return dataclasses.replace(
+            base, error=_error_info(kind, call.exception), duration_ms=duration
+        )
+    tol = spec.tolerance or prepared.kata.tolerance
+    verdict = compare_case(
+        call.value,
+        prepared.reference_outputs[case.name],
+        prepared.output_names,
+        tol,
+        hidden=spec.hidden,
+    )
+    mutated = list(call.mutated) if not prepared.kata.allow_mutation else []
+    passed = verdict.passed and not mutated
+    error = None
+    if verdict.problem in ("returned-none", "wrong-return-type", "refused"):
+        error = ErrorInfo(kind="invalid-output", type=verdict.problem or "")
+    return dataclasses.replace(
+        base,
+        status="passed" if passed else "failed",
+        points=spec.points if passed else 0.0,
+        mismatches=verdict.mismatches,
+        error=error,
+        mutated=mutated,
+        duration_ms=duration,
+    )
+
+
+def _error_info(kind: str, exc: Union[ExceptionInfo, None]) -> ErrorInfo:
+    if exc is None:
+        return ErrorInfo(kind=kind)  # type: ignore[arg-type]
+    return ErrorInfo(
+        kind=kind,  # type: ignore[arg-type]
+        type=exc.type,
+        message=exc.message,
+        frames=[Frame(file=f.file, line=f.line, function=f.function, source=f.source)
+                for f in exc.frames],
+        line=exc.line,
+        column=exc.column,
+        source=exc.source,
+    )
+
+
+def _redact(call: CallOutcome) -> CallOutcome:
+    """A hidden case's outcome with the exception's message removed."""
+    if call.exception is None:
+        return call
+    exc = dataclasses.replace(call.exception, message="")
+    return dataclasses.replace(call, exception=exc)
+
+
+def _captured(data: bytes, total: int) -> Captured:
+    return Captured(
+        text=data.decode("utf-8", errors="replace"),
+        truncated=total > len(data),
+        total_bytes=max(total, len(data)),
+    )
+
+
+def _diagnose(
+    prepared: PreparedKata,
+    results: list[CaseResult],
+    visible: RunOutcome,
+    hidden: Union[RunOutcome, None],
+    submission: Path,
+    display_name: str,
+) -> list[Diagnosis]:
+    from grader.diagnose import DiagnosisInput, diagnose
+
+    outcome = visible
+    if hidden is not None:
+        outcome = dataclasses.replace(
+            visible, calls=visible.calls + tuple(_redact(c) for c in hidden.calls)
+        )
+    try:
+        source: Union[str, None] = submission.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source = None
+    return list(
+        diagnose(
+            DiagnosisInput(
+                kata=prepared.kata,
+                cases=prepared.cases,
+                results=results,
+                outcome=outcome,
+                reference=prepared.reference,
+                reference_outputs=prepared.reference_outputs,
+                probes=prepared.probes,
+                source=source,
+                submission_name=display_name,
+            )
+        )
+    )

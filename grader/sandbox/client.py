@@ -1,0 +1,333 @@
+"""The grader's side: :class:`Sandbox`, a pool of fork servers.
+
+Create the Sandbox before loading any kata, reference or expected value: in
+fork mode each server is a copy of the grader's process at that moment, and
+every student process is forked from it.  A Sandbox is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+from grader.sandbox.codec import decode_outcome, encode_job
+from grader.sandbox.env import force_single_thread_blas
+from grader.sandbox.protocol import ProtocolError, recv_frame, send_frame
+from grader.sandbox.types import CallOutcome, Job, RunOutcome
+
+Mode = Literal["auto", "fork", "spawn"]
+READY_SECONDS = 60.0
+SLACK_SECONDS = 30.0
+CLOSE_SECONDS = 2.0
+IS_LINUX = sys.platform.startswith("linux")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot run at all (platform, fork server not starting)."""
+
+
+class _ServerLost(Exception):
+    """A fork server stopped answering; the job it had is lost."""
+
+
+def resolve_mode(mode: Mode) -> tuple[Literal["fork", "spawn"], list[str]]:
+    """``auto``: fork on Linux while no other Python thread runs, else spawn."""
+    if sys.platform == "win32" or not hasattr(os, "fork"):
+        raise SandboxError("the sandbox needs a POSIX system (Linux or macOS)")
+    if mode == "fork" or mode == "spawn":
+        return mode, []
+    if mode != "auto":
+        raise ValueError(f"unknown sandbox mode {mode!r}")
+    if not IS_LINUX:
+        return "spawn", []
+    if threading.active_count() > 1:
+        return "spawn", ["other threads are running: the fork server was spawned instead"]
+    return "fork", []
+
+
+def _fork_server(channel: socket.socket, close: list[socket.socket]) -> int:
+    with warnings.catch_warnings():
+        if threading.active_count() == 1:  # only native pools (BLAS): they are fork-aware
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the server: never returns into the grader's code
+        try:
+            for sock in close:
+                sock.close()
+            from grader.sandbox import zygote
+
+            zygote.serve(channel)
+        finally:
+            os._exit(1)
+    return pid
+
+
+def _spawn_server(channel: socket.socket) -> subprocess.Popen[bytes]:
+    import grader
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(grader.__file__)))
+    code = f"import sys; sys.path.insert(0, {root!r}); import grader.sandbox.zygote as z; z.main()"
+    env = dict(os.environ)
+    force_single_thread_blas(env)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(channel.fileno())],
+        pass_fds=(channel.fileno(),),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+class _Server:
+    """One fork server and our end of its socket."""
+
+    def __init__(self, mode: Literal["fork", "spawn"], others: list[socket.socket]) -> None:
+        self.mode = mode
+        self.sock, theirs = socket.socketpair()
+        self.proc: subprocess.Popen[bytes] | None = None
+        try:
+            if mode == "fork":
+                self.pid = _fork_server(theirs, [self.sock, *others])
+            else:
+                self.proc = _spawn_server(theirs)
+                self.pid = self.proc.pid
+        finally:
+            theirs.close()
+        self.ready = False
+        self.warnings: list[str] = []
+        self.keys: list[str] = []
+        self.deadline = 0.0
+        self.max_payload = 0
+
+    def _wait_ready(self) -> None:
+        if self.ready:
+            return
+        self.sock.settimeout(READY_SECONDS)
+        try:
+            frame = recv_frame(self.sock, 0)
+        except (OSError, ProtocolError) as exc:
+            raise _ServerLost(f"the fork server did not start: {exc}") from None
+        if frame is None or frame[0].get("op") != "ready":
+            raise _ServerLost("the fork server did not start")
+        self.warnings = [str(w) for w in frame[0].get("warnings", [])]
+        self.ready = True
+
+    def send(self, job: Job) -> None:
+        header, parts = encode_job(job)
+        self._wait_ready()
+        lim = job.limits
+        self.keys = [c.key for c in job.calls]
+        self.deadline = time.monotonic() + lim.timeout + lim.probe_timeout + SLACK_SECONDS
+        self.max_payload = lim.total_result_bytes + 2 * lim.output_bytes
+        self.sock.settimeout(SLACK_SECONDS)
+        try:
+            send_frame(self.sock, header, parts)
+        except OSError as exc:
+            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+
+    def receive(self) -> RunOutcome:
+        self.sock.settimeout(max(0.01, self.deadline - time.monotonic()))
+        try:
+            frame = recv_frame(self.sock, self.max_payload)
+        except (OSError, ProtocolError) as exc:
+            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        if frame is None or frame[0].get("op") != "outcome":
+            raise _ServerLost("the fork server hung up")
+        return decode_outcome(frame[0], frame[1], self.keys)
+
+    def cancel(self) -> None:
+        """Stop the job in progress and drop its outcome."""
+        try:
+            send_frame(self.sock, {"op": "cancel"})
+            self.deadline = min(self.deadline, time.monotonic() + SLACK_SECONDS)
+            self.receive()
+        except (OSError, _ServerLost):
+            self.close(kill=True)
+
+    def hang_up(self) -> None:
+        self.sock.close()
+
+    def close(self, kill: bool = False) -> None:
+        self.sock.close()
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, 9)
+        if self.proc is not None:
+            try:
+                self.proc.wait(CLOSE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            return
+        end = time.monotonic() + CLOSE_SECONDS
+        while True:
+            try:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid:
+                return
+            if time.monotonic() > end:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, 9)
+                end = float("inf")
+            time.sleep(0.001)
+
+
+def _lost(job: Job, message: str) -> RunOutcome:
+    calls = tuple(CallOutcome(c.key, "not-run") for c in job.calls)
+    return RunOutcome(status="crashed", calls=calls, warnings=(message,))
+
+
+class Sandbox:
+    """Runs submissions in isolated processes; ``jobs`` of them at once.
+
+    ``mode``: ``"fork"`` (a fork server forked from this process now),
+    ``"spawn"`` (a fresh interpreter), or ``"auto"`` (fork on Linux, spawn
+    elsewhere).  The servers start in the constructor.
+    """
+
+    def __init__(self, jobs: int = 1, mode: Mode = "auto") -> None:
+        if jobs < 1:
+            raise ValueError("jobs must be at least 1")
+        self.jobs = jobs
+        resolved, notes = resolve_mode(mode)
+        self.mode: Literal["fork", "spawn"] = resolved
+        self._notes = notes
+        self._servers: list[_Server] = []
+        self._idle: list[_Server] = []
+        self._closed = False
+        self.start()
+
+    def start(self) -> None:
+        """Start the fork servers (the constructor does; idempotent)."""
+        if self._closed:
+            raise SandboxError("the sandbox is closed")
+        while len(self._servers) < self.jobs:
+            server = _Server(self.mode, [s.sock for s in self._servers])
+            self._servers.append(server)
+            self._idle.append(server)
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """Process ids of the fork servers."""
+        return tuple(s.pid for s in self._servers)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self._notes)
+
+    def _replace(self, server: _Server) -> _Server:
+        """A lost server is replaced by a spawned one (forking now could copy katas)."""
+        server.close(kill=True)
+        fresh = _Server("spawn", [])
+        self._servers[self._servers.index(server)] = fresh
+        return fresh
+
+    def _take(self) -> _Server:
+        if self._closed:
+            raise SandboxError("the sandbox is closed")
+        if not self._idle:
+            raise SandboxError("every fork server is busy (is a run_many still open?)")
+        return self._idle.pop(0)
+
+    def _finish(self, server: _Server, job: Job) -> RunOutcome:
+        """Receive one outcome (server already sent the job) and put the server back."""
+        try:
+            outcome = server.receive()
+        except _ServerLost as exc:
+            server, outcome = self._replace(server), _lost(job, str(exc))
+        self._idle.append(server)
+        return _with_warnings(outcome, tuple(self._notes)) if self._notes else outcome
+
+    def _submit(self, server: _Server, job: Job) -> tuple[_Server, RunOutcome | None]:
+        try:
+            server.send(job)
+            return server, None
+        except _ServerLost as exc:
+            fresh = self._replace(server)
+            self._idle.append(fresh)
+            return fresh, _lost(job, str(exc))
+
+    def run(self, job: Job) -> RunOutcome:
+        """Run one submission and wait for its outcome."""
+        server = self._take()
+        server, failed = self._submit(server, job)
+        return failed if failed is not None else self._finish(server, job)
+
+    def run_many(self, jobs: Iterable[Job]) -> Iterator[tuple[int, RunOutcome]]:
+        """Run submissions, at most ``self.jobs`` at once; yields as they finish."""
+        pending = enumerate(jobs)
+        busy: dict[_Server, tuple[int, Job]] = {}
+        exhausted = False
+        with selectors.DefaultSelector() as selector:
+            try:
+                while True:
+                    while self._idle and not exhausted:
+                        item = next(pending, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        server, failed = self._submit(self._take(), item[1])
+                        if failed is not None:
+                            yield item[0], failed
+                            continue
+                        busy[server] = item
+                        selector.register(server.sock, selectors.EVENT_READ, server)
+                    if not busy:
+                        return
+                    first = min(s.deadline for s in busy)
+                    events = selector.select(max(0.0, first - time.monotonic()))
+                    ready = [key.data for key, _ in events]
+                    if not ready:
+                        ready = [s for s in busy if s.deadline <= time.monotonic()]
+                    for server in ready:
+                        selector.unregister(server.sock)
+                        index, job = busy.pop(server)
+                        yield index, self._finish(server, job)
+            finally:
+                for server in list(busy):
+                    selector.unregister(server.sock)
+                    server.cancel()
+                    if server.sock.fileno() == -1:
+                        server = self._replace(server)
+                    self._idle.append(server)
+
+    def close(self) -> None:
+        """Stop every fork server (and whatever they still run)."""
+        if self._closed:
+            return
+        self._closed = True
+        for server in self._servers:
+            server.hang_up()
+        for server in self._servers:
+            server.close()
+        self._idle.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_closed", True):
+            return
+        warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _with_warnings(outcome: RunOutcome, extra: tuple[str, ...]) -> RunOutcome:
+    import dataclasses
+
+    return dataclasses.replace(outcome, warnings=(*extra, *outcome.warnings))

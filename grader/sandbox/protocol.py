@@ -1,0 +1,175 @@
+"""Framing shared by the grader, the fork server and the worker: no pickle.
+
+A frame is a fixed prefix (magic, header length, payload length), a JSON
+header (ASCII, objects only) and a raw payload.  Arrays travel in the
+payload; the header says where (offset, byte count), which dtype and shape.
+Every reader bounds what it accepts before allocating, so a lying prefix is
+a :class:`ProtocolError`, never a crash or a giant allocation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+from collections.abc import Sequence
+from typing import Any
+
+MAGIC = b"NKSB"
+PREFIX = struct.Struct("!4sIQ")
+MAX_HEADER = 64 * 1024 * 1024
+"""No header we write comes near this; anything larger is refused unread."""
+
+Buffer = bytes | bytearray | memoryview
+Header = dict[str, Any]
+
+_dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=True).encode
+_loads = json.JSONDecoder().decode
+_write = os.write
+
+
+class ProtocolError(Exception):
+    """A malformed frame (bad magic, sizes over the bounds, bad JSON)."""
+
+
+def _nbytes(part: Buffer) -> int:
+    return part.nbytes if isinstance(part, memoryview) else len(part)
+
+
+def encode_frame(header: Header, parts: Sequence[Buffer] = ()) -> list[Buffer]:
+    """The buffers to write, in order: prefix+header, then the payload parts."""
+    head = _dumps(header).encode("ascii")
+    payload_len = sum(_nbytes(p) for p in parts)
+    return [PREFIX.pack(MAGIC, len(head), payload_len) + head, *parts]
+
+
+def parse_prefix(prefix: Buffer, max_payload: int) -> tuple[int, int]:
+    magic, header_len, payload_len = PREFIX.unpack(prefix)
+    if magic != MAGIC:
+        raise ProtocolError("bad frame magic")
+    if header_len > MAX_HEADER:
+        raise ProtocolError(f"frame header of {header_len} bytes")
+    if payload_len > max_payload:
+        raise ProtocolError(f"frame payload of {payload_len} bytes (limit {max_payload})")
+    return header_len, payload_len
+
+
+def parse_header(raw: Buffer) -> Header:
+    try:
+        header = _loads(bytes(raw).decode("ascii"))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"bad frame header: {exc}") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("frame header is not an object")
+    return header
+
+
+def send_frame(sock: socket.socket, header: Header, parts: Sequence[Buffer] = ()) -> None:
+    for buf in encode_frame(header, parts):
+        sock.sendall(buf)
+
+
+def write_frame(fd: int, header: Header, parts: Sequence[Buffer] = ()) -> None:
+    """Write a whole frame to a blocking fd (the worker's result pipe)."""
+    for buf in encode_frame(header, parts):
+        view = memoryview(buf).cast("B")
+        while view:
+            view = view[_write(fd, view) :]
+
+
+def _recv_exact(sock: socket.socket, size: int, *, eof_ok: bool = False) -> bytearray | None:
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:], size - got)
+        if n == 0:
+            if eof_ok and got == 0:
+                return None
+            raise ProtocolError("connection closed in the middle of a frame")
+        got += n
+    return buf
+
+
+def recv_frame(sock: socket.socket, max_payload: int) -> tuple[Header, bytearray] | None:
+    """Read one frame from a blocking socket; None on a clean end of stream."""
+    prefix = _recv_exact(sock, PREFIX.size, eof_ok=True)
+    if prefix is None:
+        return None
+    header_len, payload_len = parse_prefix(prefix, max_payload)
+    raw = _recv_exact(sock, header_len)
+    payload = _recv_exact(sock, payload_len)
+    assert raw is not None and payload is not None
+    return parse_header(raw), payload
+
+
+class FrameReader:
+    """Incremental frame parser for a non-blocking pipe (the worker's results).
+
+    ``max_payload`` bounds the payload bytes of the whole stream, not just of
+    one frame: the worker cannot make the supervisor buffer more than that.
+    """
+
+    def __init__(self, max_payload: int, chunk: int = 1 << 20) -> None:
+        self._budget = max_payload
+        self._chunk = chunk
+        self._head = bytearray()
+        self._need = PREFIX.size
+        self._header_len = -1
+        self._payload_len = 0
+        self._header: Header | None = None
+        self._payload: bytearray | None = None
+        self._got = 0
+        self.frames: list[tuple[Header, bytearray]] = []
+
+    @property
+    def idle(self) -> bool:
+        """True between frames (no partial frame pending)."""
+        return not self._head and self._payload is None
+
+    def read_from(self, fd: int) -> bool:
+        """Read what is available; False at end of stream (or nothing to read)."""
+        try:
+            if self._payload is not None:
+                view = memoryview(self._payload)[self._got :]
+                n = os.readv(fd, [view[: self._chunk]])
+                if n:
+                    self._got += n
+                    self._finish_payload()
+                return n > 0
+            data = os.read(fd, self._need - len(self._head))
+        except (BlockingIOError, InterruptedError):
+            return True
+        if not data:
+            return False
+        self._head += data
+        self._advance()
+        return True
+
+    def _advance(self) -> None:
+        if len(self._head) < self._need:
+            return
+        if self._header_len < 0:
+            header_len, payload_len = parse_prefix(self._head, self._budget)
+            self._budget -= payload_len
+            self._header_len = header_len
+            self._payload_len = payload_len
+            self._need = PREFIX.size + header_len
+            if len(self._head) < self._need:
+                return
+        self._header = parse_header(memoryview(self._head)[PREFIX.size :])
+        self._payload = bytearray(self._payload_len)
+        self._got = 0
+        self._finish_payload()
+
+    def _finish_payload(self) -> None:
+        if self._payload is None or self._got < len(self._payload):
+            return
+        assert self._header is not None
+        self.frames.append((self._header, self._payload))
+        self._head = bytearray()
+        self._need = PREFIX.size
+        self._header_len = -1
+        self._header = None
+        self._payload = None

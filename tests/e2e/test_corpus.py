@@ -1,0 +1,62 @@
+"""Every corpus solution through the real `grade` command, against its golden header."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.corpus_header import CORPUS, corpus_files, read_expectation
+from tests.e2e.conftest import run_grade
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "e2e"
+FILES = corpus_files()
+
+pytestmark = pytest.mark.slow
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[_id(p) for p in FILES])
+def test_corpus_file_grades_as_its_header_says(path: Path) -> None:
+    expected = read_expectation(path)
+    proc = run_grade([path, "--kata", path.parent.name, "--format", "json"])
+    assert proc.stdout.count("\n") <= 1 or proc.stdout.strip().startswith("{")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == (0 if expected.status == "passed" else 1), proc.stderr
+    assert data["status"] == expected.status
+    assert data["kata"] == path.parent.name
+    ids = {d["id"] for d in data["diagnoses"]}
+    if expected.diagnoses is not None:
+        assert ids == expected.diagnoses, json.dumps(data["diagnoses"], indent=1)[:3000]
+    if expected.reduced_axes is not None:
+        axes = [tuple(d["reduced_axes"]) for d in data["diagnoses"] if d.get("reduced_axes")]
+        assert expected.reduced_axes in axes
+
+
+WRONG = [p for p in FILES if p.name.startswith("wrong_")]
+
+
+@pytest.mark.parametrize("path", WRONG, ids=[_id(p) for p in WRONG])
+def test_text_report_snapshot(path: Path) -> None:
+    """What the student reads, for every wrong solution in the corpus."""
+    proc = run_grade([path, "--kata", path.parent.name], cwd=path.parent)
+    assert proc.returncode == 1, proc.stderr
+    snapshot = SNAPSHOTS / path.parent.name / f"{path.stem}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not snapshot.exists():
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_text(proc.stdout, encoding="utf-8")
+        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"new snapshot written to {snapshot}: review it and commit it")
+    assert proc.stdout == snapshot.read_text(encoding="utf-8")
+
+
+def test_kata_is_found_from_the_function_names() -> None:
+    right = sorted((CORPUS / "batchnorm-bchw").glob("right_*.py"))[0]
+    proc = run_grade([right.name, "--format", "json"], cwd=right.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["kata"] == "batchnorm-bchw"

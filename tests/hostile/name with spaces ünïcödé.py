@@ -1,0 +1,13 @@
+"""Hostile: a file name with spaces and non-ASCII characters (expect: ok)."""
+
+import numpy as np
+
+
+def _reference(X, gamma, beta, epsilon):
+    m = X.mean(axis=(0, 2, 3), keepdims=True)
+    v = X.var(axis=(0, 2, 3), keepdims=True)
+    return gamma[None, :, None, None] * (X - m) / np.sqrt(v + epsilon) + beta[None, :, None, None]
+
+
+def batch_normalization(X, gamma, beta, epsilon=1e-5):
+    return _reference(X, gamma, beta, epsilon)

@@ -1,0 +1,73 @@
+"""A class of 50+ mixed submissions from the corpus, graded in one command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.batch_support import CORPUS, CRASH, SYNTAX_ERROR, TIMEOUT, require_pipeline, run_grade
+from tests.batch_support import write as write_file
+
+pytestmark = pytest.mark.slow
+
+CLASS_SIZE = 52
+
+
+def _class_from_corpus(folder: Path) -> dict[str, str]:
+    """Student -> ``right`` or ``wrong``: every corpus file, repeated up to the class size."""
+    files = sorted(CORPUS.glob("*/right_*.py")) + sorted(CORPUS.glob("*/wrong_*.py"))
+    if not files:
+        pytest.skip("the corpus is empty")
+    kinds: dict[str, str] = {}
+    n = 0
+    while len(kinds) < CLASS_SIZE - 3:
+        source = files[n % len(files)]
+        student = f"{source.parent.name}_{source.stem}_{n // len(files)}"
+        shutil.copyfile(source, folder / f"{student}.py")
+        kinds[student] = source.stem.split("_", 1)[0]
+        n += 1
+    for name, text in (("zz_syntax", SYNTAX_ERROR), ("zz_timeout", TIMEOUT), ("zz_crash", CRASH)):
+        write_file(folder / name / "solution.py", text)
+        kinds[name] = "error"
+    return kinds
+
+
+def test_a_class_of_fifty_mixed_submissions(tmp_path: Path) -> None:
+    require_pipeline()
+    folder = tmp_path / "class"
+    folder.mkdir()
+    kinds = _class_from_corpus(folder)
+    out = tmp_path / "out"
+
+    started = time.perf_counter()
+    proc = run_grade([folder, "--out", out, "--timeout", "2", "--format", "json"], cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(proc.stdout)
+
+    status = {s["student"]: s["status"] for s in summary["students"]}
+    assert set(status) == set(kinds)
+    for student, kind in kinds.items():
+        if kind == "right":
+            assert status[student] == "passed", student
+        else:
+            assert status[student] in ("failed", "error"), student
+    errors = {s["student"]: s["error"] for s in summary["students"] if s["error"]}
+    assert errors["zz_syntax"] == "syntax-error"
+    assert errors["zz_timeout"] == "timeout"
+    assert errors["zz_crash"] == "crashed"
+
+    records = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(records) == len(kinds)
+    pairs = sum(len({d["id"] for d in r["diagnoses"]}) for r in records)
+    assert sum(m["count"] for k in summary["katas"] for m in k["mistakes"]) == pairs
+    assert len(list((out / "results").glob("*.json"))) == len(kinds)
+    assert (out / "class-report.html").stat().st_size > 10_000
+
+    per_submission_ms = 1000 * elapsed / len(kinds)
+    print(f"\nclass of {len(kinds)}: {elapsed:.2f} s, {per_submission_ms:.0f} ms per submission")
+    assert elapsed < 20, f"{elapsed:.1f} s"

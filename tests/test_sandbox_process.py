@@ -1,0 +1,218 @@
+"""Process hygiene of the sandbox: the grader's process is never affected.
+
+No fd leaks, no zombies, no signal handlers left behind; parallel runs do not
+disturb each other; a lost fork server is replaced; overheads are measured.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import statistics
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.sandbox import Sandbox, prepare_environment, procs
+from grader.sandbox.client import _Server
+from grader.sandbox.types import ArrayValue, Call, Job, Limits
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
+
+TRIVIAL = "def f(x):\n    return x\n"
+SLEEPY = "import time\ndef f(x):\n    time.sleep(x)\n    return x\n"
+CRASHY = "import os\ndef f(x):\n    os.kill(os.getpid(), 11)\n"
+
+
+def fd_count(pid: int | str = "self") -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture
+def student(tmp_path: Path) -> Any:
+    def student(source: str) -> Path:
+        path = tmp_path / f"s{len(list(tmp_path.iterdir()))}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        return path
+
+    return student
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(mode="fork") as sb:
+        yield sb
+
+
+def job(path: Path, *values: Any, timeout: float = 5.0) -> Job:
+    calls = [Call(f"c{i}", {"x": v}) for i, v in enumerate(values)]
+    return Job(path, "f", calls, Limits(timeout=timeout, probe_timeout=1.0))
+
+
+def test_no_fd_leak_over_200_runs(sandbox: Sandbox, student: Any) -> None:
+    path = student(TRIVIAL)
+    trivial = Job(path, "f", [Call("k", {"x": np.ones(4)})], Limits(timeout=5.0))
+    sandbox.run(trivial)
+    server = sandbox.pids[0]
+    before, server_before = fd_count(), fd_count(server)
+    for _ in range(200):
+        assert sandbox.run(trivial).status == "ok"
+    assert fd_count() == before
+    assert fd_count(server) == server_before
+    assert procs.descendants(server) == set()
+
+
+@pytest.mark.parametrize("mode", ["fork", "spawn"])
+def test_close_leaves_no_process_signal_handler_or_fd(mode: str, student: Any) -> None:
+    signals = [s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP)]
+    handlers = {s: signal.getsignal(s) for s in signals}
+    fds = fd_count()
+    with Sandbox(mode=mode, jobs=2) as sb:  # type: ignore[arg-type]
+        pids = sb.pids
+        assert sb.run(job(student(TRIVIAL), 1.0)).status == "ok"
+        assert sb.run(job(student(CRASHY), 1.0)).status == "crashed"
+    assert not any(alive(p) for p in pids)
+    with pytest.raises(ChildProcessError):
+        for pid in pids:
+            os.waitpid(pid, os.WNOHANG)  # already reaped: not our zombies
+    assert {s: signal.getsignal(s) for s in signals} == handlers
+    previous = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(previous)
+    assert previous == -1
+    assert fd_count() == fds
+
+
+def test_run_many_runs_in_parallel_and_keeps_results_apart(student: Any) -> None:
+    sleepy, crashy, trivial = student(SLEEPY), student(CRASHY), student(TRIVIAL)
+    jobs = [
+        job(sleepy, 0.6),
+        job(sleepy, 10.0, timeout=0.8),
+        job(crashy, 0.0),
+        job(trivial, np.arange(3.0)),
+        job(sleepy, 0.6),
+    ]
+    with Sandbox(mode="fork", jobs=3) as sb:
+        start = time.monotonic()
+        results = dict(sb.run_many(jobs))
+        elapsed = time.monotonic() - start
+        pids = sb.pids
+        assert all(procs.descendants(p) == set() for p in pids)
+    assert elapsed < 1.8  # serially: at least 0.6 + 0.8 + 0.6 = 2.0 s
+    assert sorted(results) == [0, 1, 2, 3, 4]
+    assert [results[i].status for i in range(5)] == ["ok", "timeout", "crashed", "ok", "ok"]
+    assert results[2].signal == signal.SIGSEGV
+    value = results[3].calls[0].value
+    assert isinstance(value, ArrayValue) and value.array is not None
+    assert value.array.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_run_many_closed_early_cancels_the_rest(student: Any) -> None:
+    sleepy = student(SLEEPY)
+    jobs = [job(sleepy, 0.0), job(sleepy, 30.0), job(sleepy, 30.0)]
+    with Sandbox(mode="fork", jobs=2) as sb:
+        start = time.monotonic()
+        results = sb.run_many(jobs)
+        index, outcome = next(results)
+        assert (index, outcome.status) == (0, "ok")
+        results.close()  # job 1 is running: it gets cancelled, job 2 never starts
+        assert time.monotonic() - start < 3.0
+        assert all(procs.descendants(p) == set() for p in sb.pids)
+        assert sb.run(job(sleepy, 0.0)).status == "ok"  # the servers are still usable
+        assert [o.status for _, o in sb.run_many([job(sleepy, 0.0)] * 2)] == ["ok", "ok"]
+
+
+def test_a_lost_fork_server_is_replaced(sandbox: Sandbox, student: Any) -> None:
+    trivial = job(student(TRIVIAL), 1.0)
+    (old,) = sandbox.pids
+    os.kill(old, signal.SIGKILL)
+    lost = sandbox.run(trivial)
+    assert lost.status == "crashed" and "fork server" in lost.warnings[0]
+    assert [c.status for c in lost.calls] == ["not-run"]
+    (new,) = sandbox.pids
+    assert new != old and not alive(old)
+    assert sandbox.run(trivial).status == "ok"
+
+
+def test_server_kills_the_running_job_when_the_grader_hangs_up(student: Any) -> None:
+    server = _Server("fork", [])
+    try:
+        server.send(job(student(SLEEPY), 60.0, timeout=60.0))
+        deadline = time.monotonic() + 5
+        while not procs.descendants(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (worker,) = procs.descendants(server.pid)
+    finally:
+        start = time.monotonic()
+        server.close()
+    assert time.monotonic() - start < 1.0
+    assert not alive(server.pid) and not alive(worker)
+
+
+def test_auto_mode_spawns_when_other_threads_run() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with Sandbox(mode="auto") as sb:
+            assert sb.mode == "spawn"
+            assert "threads" in sb.warnings[0]
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_unclosed_sandbox_warns() -> None:
+    sb = Sandbox(mode="fork")
+    pid = sb.pids[0]
+    with pytest.warns(ResourceWarning):
+        del sb
+        gc.collect()
+    assert not alive(pid)
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(ValueError):
+        Sandbox(jobs=0)
+    with pytest.raises(ValueError):
+        Sandbox(mode="thread")  # type: ignore[arg-type]
+
+
+def test_prepare_environment_sets_only_what_is_unset() -> None:
+    env = {"OMP_NUM_THREADS": "4"}
+    prepare_environment(env)
+    assert env == {"OMP_NUM_THREADS": "4", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["fork", "spawn"])
+def test_overhead_per_submission(mode: str, student: Any) -> None:
+    trivial = Job(student(TRIVIAL), "f", [Call("k", {"x": np.ones(4)})], Limits(timeout=5.0))
+    start = time.perf_counter()
+    with Sandbox(mode=mode) as sb:  # type: ignore[arg-type]
+        sb.run(trivial)
+        first = time.perf_counter() - start
+        times = []
+        for _ in range(30):
+            t = time.perf_counter()
+            sb.run(trivial)
+            times.append(time.perf_counter() - t)
+    median = statistics.median(times)
+    print(f"\n{mode}: start + first run {first * 1000:.1f} ms, then {median * 1000:.1f} ms/run")
+    assert median < 0.05
+    assert first < (0.3 if mode == "fork" else 2.0)
