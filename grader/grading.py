@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Union
 
+import msgspec
 import numpy as np
 
 from grader import __version__
@@ -197,11 +198,11 @@ def _case_result(
     )
     if call is None or call.status == "not-run":
         kind = visible.status if visible.status in RUN_FAILURES else "not-run"
-        return dataclasses.replace(base, error=ErrorInfo(kind=kind))  # type: ignore[arg-type]
+        return msgspec.structs.replace(base, error=ErrorInfo(kind=kind))  # type: ignore[arg-type]
     duration = call.duration * 1000
     if call.status != "ok":
         kind = call.status if call.status != "crashed" else "crashed"
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             base, error=_error_info(kind, call.exception), duration_ms=duration
         )
     tol = spec.tolerance or prepared.kata.tolerance
@@ -217,7 +218,7 @@ def _case_result(
     error = None
     if verdict.problem in ("returned-none", "wrong-return-type", "refused"):
         error = ErrorInfo(kind="invalid-output", type=verdict.problem or "")
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         base,
         status="passed" if passed else "failed",
         points=spec.points if passed else 0.0,

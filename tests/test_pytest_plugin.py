@@ -8,14 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_support import REPO, RIGHT_BN, SCRIPT_IN_MESSAGE, WRONG_LAYER_NORM, require_pipeline
+# Imported here, not in the tests: pytester removes the modules a test imports
+# when the test ends, and PyYAML's C extension cannot be imported twice.
+from grader.spec.catalogue import KataCatalogue
+from tests.batch_support import REPO, RIGHT_BN, WRONG_LAYER_NORM, require_pipeline
 
 pytest_plugins = ["pytester"]
 
+HIDDEN_ONLY_FAILURE = RIGHT_BN + '''
+
+_right = batch_normalization
+
+
+def batch_normalization(X, gamma, beta, epsilon=1e-5):
+    if X.ndim == 4 and X.shape[0] == 8:
+        raise ValueError(f"secret {X.shape} {float(X.sum()):.6f}")
+    return _right(X, gamma, beta, epsilon)
+'''
+
 
 def _case_names() -> list[str]:
-    from grader.spec.catalogue import KataCatalogue
-
     return [c.name for c in KataCatalogue.from_dirs([]).get("batchnorm-bchw").cases]
 
 
@@ -77,11 +89,13 @@ def test_a_wrong_solution_fails_with_the_diagnosis_not_a_traceback(
 
 def test_hidden_cases_show_no_data(pytester: pytest.Pytester) -> None:
     require_pipeline()
-    result = _run(pytester, SCRIPT_IN_MESSAGE, "-k", "hidden")
-    text = result.stdout.str()
+    result = _run(pytester, HIDDEN_ONLY_FAILURE, "-k", "hidden")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert "hidden" in text
-    assert "pwned" not in text, "a hidden case shows no exception message"
+    assert result.parseoutcomes().get("failed") == 1
+    text = result.stdout.str()
+    assert "hidden-wide" in text
+    # The student's own source line may show; the message and the data may not.
+    assert "secret (" not in text and "8, 5, 7, 9" not in text
 
 
 def test_grade_kata_and_katas_dir_choose_the_kata(pytester: pytest.Pytester) -> None:

@@ -420,7 +420,7 @@ def test_worker_isolation(sandbox: Sandbox, write: Any) -> None:
     assert cpu_seconds(limits) == math.ceil(2.0 + 1.0) + 1
     assert isinstance(own_session, ArrayValue) and own_session.array is not None
     assert bool(own_session.array) is True
-    assert [t.text for t in texts] == [  # type: ignore[attr-defined]
+    assert [getattr(t, "text", None) for t in texts] == [
         "\"['1', '1', '1']\"",
         "'True'",
         "'True'",
@@ -456,6 +456,7 @@ def test_reference_solutions_cannot_be_imported(sandbox: Sandbox, write: Any) ->
 
 
 SECRET_BEFORE = "visible"
+SECRET_AFTER: str  # assigned by the test below, after its sandbox started
 
 
 def test_fork_server_predates_what_the_grader_loads_later(write: Any) -> None:
@@ -491,3 +492,48 @@ def test_monkeypatching_numpy_cannot_change_the_verdict(sandbox: Sandbox, write:
     assert not np.allclose(got, reference(**args()))  # the grader's numpy is untouched
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(got, reference(**args()))
+
+
+# -- the result channel ----------------------------------------------------------------
+
+
+def test_jobs_without_cases(sandbox: Sandbox, write: Any) -> None:
+    path = write(REFERENCE)
+    assert run(sandbox, path, []).status == "ok"
+    probes = [Call("p", args(), group="probe")]
+    outcome = run(sandbox, path, probes)
+    assert outcome.status == "ok" and outcome.calls[0].status == "ok"
+
+
+def test_closing_the_result_channel_is_a_crash(sandbox: Sandbox, write: Any) -> None:
+    path = write("import os\ndef f():\n    os.closerange(3, 100)\n    return 1.0\n")
+    outcome = run(sandbox, path, [Call("a", {}), Call("b", {})], entry="f")
+    assert outcome.status == "crashed"
+    assert [c.status for c in outcome.calls] == ["crashed", "not-run"]
+    assert any("worker failed" in w for w in outcome.warnings)
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        "b'garbage that is not a frame'",
+        "struct.pack('!4sIQ', b'NKSB', 2**31, 0)",
+        "frame({'type': 'call', 'index': 7, 'status': 'ok'})",
+        "frame({'type': 'call', 'index': 0, 'status': 'passed'})",
+        "frame({'type': 'done'})",
+    ],
+)
+def test_forged_result_frames_are_a_crash(sandbox: Sandbox, write: Any, forgery: str) -> None:
+    source = f"""
+        import json, os, struct
+        def frame(header):
+            head = json.dumps(header).encode()
+            return struct.pack("!4sIQ", b"NKSB", len(head), 0) + head
+        def f():
+            os.write(3, {forgery})
+            return 1.0
+        """
+    outcome = run(sandbox, write(source), [Call("a", {}), Call("b", {})], entry="f")
+    assert outcome.status == "crashed", outcome
+    assert outcome.calls[0].status == "crashed" and outcome.calls[1].status == "not-run"
+    assert any("malformed" in w for w in outcome.warnings), outcome.warnings

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import socket
 import struct
 import sys
@@ -240,7 +241,7 @@ def _round_trip(value: object, **kw: int) -> Any:
 
 
 class _Sub(np.ndarray):
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         return True
 
     def view(self, *a: Any, **k: Any) -> Any:
@@ -305,14 +306,14 @@ def test_other_values_and_hostile_repr() -> None:
     bad = _round_trip(_BadRepr())
     assert isinstance(bad, OtherValue) and bad.text == "<repr failed>"
     assert bad.type_name.endswith("_BadRepr")
-    assert _round_trip("x" * 10_000).text.endswith("…")  # type: ignore[union-attr]
+    assert getattr(_round_trip("x" * 10_000), "text", "").endswith("…")
 
 
 def test_slow_repr_is_cut_short() -> None:
-    before = capture.signal.getsignal(capture.signal.SIGALRM)
+    before = signal.getsignal(signal.SIGALRM)
     text = capture.safe_repr(_SlowRepr())
     assert text == "<repr failed>"
-    assert capture.signal.getsignal(capture.signal.SIGALRM) == before
+    assert signal.getsignal(signal.SIGALRM) == before
 
 
 def test_sequences_are_bounded() -> None:

@@ -98,11 +98,11 @@ def observe(ctx: Context) -> Grouping | None:
     k = ctx.output_index(family.structure_role)
     base = ctx.probe("base")
     perturbed = ctx.probe("perturb")
-    if k is None or not base or not perturbed or base[0].outputs is None:
+    if k is None or not base or not perturbed or not base[0].shaped or base[0].outputs is None:
         return None
     pairs = []
     for p in perturbed:
-        if p.outputs is None or p.plan is None or p.plan.position is None:
+        if not p.shaped or p.outputs is None or p.plan is None or p.plan.position is None:
             return None
         pairs.append((p.plan.position, p.outputs[k]))
     return find_grouping(layout, base[0].outputs[k], pairs)

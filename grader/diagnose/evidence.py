@@ -40,7 +40,7 @@ def per_group(
     grouping: Grouping,
     kwargs: Mapping[str, Any],
     channel: int | None,
-    reduce: Callable[..., np.ndarray],
+    reduce: Callable[..., Any],
 ) -> np.ndarray:
     """``reduce`` (np.mean, np.var, np.sum) over each statistics group, flattened."""
     groups = grouping.count(kwargs) if grouping.groups is not None else None
@@ -91,7 +91,10 @@ def build(
     channel = ctx.layout.channel if ctx.layout is not None else None
     with np.errstate(all="ignore"):
         if kind in ("group_mean", "group_var", "group_sum"):
-            fn = {"group_mean": np.mean, "group_var": np.var, "group_sum": np.sum}[kind]
+            reducers: dict[str, Callable[..., Any]] = {
+                "group_mean": np.mean, "group_var": np.var, "group_sum": np.sum
+            }
+            fn = reducers[kind]
             return (
                 nums(per_group(yours, grouping, item.kwargs, channel, fn)),
                 nums(per_group(right, grouping, item.kwargs, channel, fn)),

@@ -110,6 +110,13 @@ def _perturbations(
         return []
     x = np.array(kwargs[name], dtype=np.float64)
     kwargs[name] = x
+    # Generic, non-zero, distinct scale and shift: a zero in either would hide
+    # outputs from the perturbation (a student multiplying by beta, say).
+    for affine_role, low in (("gamma", 1.0), ("beta", 0.25)):
+        param = role(kata, affine_role)
+        value = kwargs.get(param) if param else None
+        if param and isinstance(value, np.ndarray) and value.ndim == 1 and value.size:
+            kwargs[param] = low + 0.5 * np.arange(value.size) / value.size
     plans = [ProbePlan(Call(f"{PREFIX}base", kwargs, "probe"), "base", base.name)]
     delta = 1.0 + 2.0 * float(np.std(x))
     for i, pos in enumerate(positions(x.shape)):

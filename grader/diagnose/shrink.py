@@ -75,12 +75,17 @@ def call_text(kata: Kata, kwargs: Mapping[str, Any]) -> str:
     return f"{kata.entry}({', '.join(args)})"
 
 
+def _finite(item: Item) -> bool:
+    return item.outputs is None or all(bool(np.isfinite(a).all()) for a in item.outputs)
+
+
 def smallest(ctx: Context, keep: Callable[[Item], bool]) -> Item | None:
-    """The smallest visible item ``keep`` accepts (probes before cases on ties)."""
+    """The smallest visible item ``keep`` accepts: finite outputs first (a NaN
+    shows less than a wrong number), probes before cases on ties."""
     found = [i for i in ctx.items if i.visible and keep(i)]
     if not found:
         return None
-    found.sort(key=lambda i: (i.size, KIND_ORDER.get(i.kind, 9)))
+    found.sort(key=lambda i: (not _finite(i), i.size, KIND_ORDER.get(i.kind, 9)))
     return found[0]
 
 

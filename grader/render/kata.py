@@ -10,27 +10,22 @@ from grader.spec.model import Case, Generator, Kata
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 
-def _environment() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("grader.render", "templates"),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def _value(value: Any) -> str:
     if isinstance(value, Generator):
         shape = "x".join(str(s) for s in value.shape)
         return f"<generated: {value.generate} {shape} {value.dtype}, seed {value.seed}>"
     if isinstance(value, list):
+        text = repr(value)
+        if len(text) <= 80:
+            return text
         import numpy as np
 
-        return np.array2string(np.asarray(value), separator=", ", max_line_width=88)
+        return np.array2string(
+            np.asarray(value),
+            separator=", ",
+            max_line_width=88,
+            formatter={"float_kind": lambda v: repr(float(v))},
+        )
     return repr(value)
 
 
@@ -43,14 +38,19 @@ def example_view(case: Case) -> dict[str, Any]:
     }
 
 
-def _styles(color: bool) -> dict[str, str]:
-    return {"b": _BOLD, "d": _DIM, "r": _RESET} if color else {"b": "", "d": "", "r": ""}
+def _styles(color: bool) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    codes = {"b": _BOLD, "d": _DIM, "r": _RESET}
+    return {k: Markup(v if color else "") for k, v in codes.items()}
 
 
 def render_kata(kata: Kata, *, color: bool = False) -> str:
-    template = _environment().get_template("kata_show.txt.j2")
+    from grader.render._jinja import render_template
+
     return str(
-        template.render(
+        render_template(
+            "kata_show.txt.j2",
             kata=kata,
             examples=[example_view(c) for c in kata.cases if c.example and not c.hidden],
             visible=sum(1 for c in kata.cases if not c.hidden),
@@ -61,5 +61,6 @@ def render_kata(kata: Kata, *, color: bool = False) -> str:
 
 
 def render_kata_list(katas: Sequence[Kata], *, color: bool = False) -> str:
-    template = _environment().get_template("kata_list.txt.j2")
-    return str(template.render(katas=list(katas), s=_styles(color)))
+    from grader.render._jinja import render_template
+
+    return str(render_template("kata_list.txt.j2", katas=list(katas), s=_styles(color)))

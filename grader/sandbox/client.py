@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Literal
 
 from grader.sandbox.codec import decode_outcome, encode_job
@@ -103,6 +103,7 @@ class _Server:
         finally:
             theirs.close()
         self.ready = False
+        self.reaped = False
         self.warnings: list[str] = []
         self.keys: list[str] = []
         self.deadline = 0.0
@@ -153,11 +154,18 @@ class _Server:
         except (OSError, _ServerLost):
             self.close(kill=True)
 
+    @property
+    def lost(self) -> bool:
+        return self.sock.fileno() == -1
+
     def hang_up(self) -> None:
         self.sock.close()
 
     def close(self, kill: bool = False) -> None:
         self.sock.close()
+        if self.reaped:
+            return
+        self.reaped = True
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, 9)
@@ -226,46 +234,51 @@ class Sandbox:
     def warnings(self) -> tuple[str, ...]:
         return tuple(self._notes)
 
-    def _replace(self, server: _Server) -> _Server:
-        """A lost server is replaced by a spawned one (forking now could copy katas)."""
-        server.close(kill=True)
-        fresh = _Server("spawn", [])
-        self._servers[self._servers.index(server)] = fresh
-        return fresh
-
     def _take(self) -> _Server:
+        """An idle server; a lost one is replaced first, by a spawned one."""
         if self._closed:
             raise SandboxError("the sandbox is closed")
         if not self._idle:
             raise SandboxError("every fork server is busy (is a run_many still open?)")
-        return self._idle.pop(0)
+        server = self._idle.pop(0)
+        if server.lost:  # forking now could copy katas loaded since: spawn instead
+            server.close(kill=True)
+            fresh = _Server("spawn", [])
+            self._servers[self._servers.index(server)] = fresh
+            server = fresh
+        return server
+
+    def _submit(self, server: _Server, job: Job) -> RunOutcome | None:
+        """Send a job; if the server is lost, the job's (crashed) outcome."""
+        try:
+            server.send(job)
+            return None
+        except _ServerLost as exc:
+            server.close(kill=True)
+            self._idle.append(server)
+            return _lost(job, str(exc))
 
     def _finish(self, server: _Server, job: Job) -> RunOutcome:
-        """Receive one outcome (server already sent the job) and put the server back."""
+        """Receive one outcome (the server has the job) and put the server back."""
         try:
             outcome = server.receive()
         except _ServerLost as exc:
-            server, outcome = self._replace(server), _lost(job, str(exc))
+            server.close(kill=True)
+            outcome = _lost(job, str(exc))
         self._idle.append(server)
         return _with_warnings(outcome, tuple(self._notes)) if self._notes else outcome
-
-    def _submit(self, server: _Server, job: Job) -> tuple[_Server, RunOutcome | None]:
-        try:
-            server.send(job)
-            return server, None
-        except _ServerLost as exc:
-            fresh = self._replace(server)
-            self._idle.append(fresh)
-            return fresh, _lost(job, str(exc))
 
     def run(self, job: Job) -> RunOutcome:
         """Run one submission and wait for its outcome."""
         server = self._take()
-        server, failed = self._submit(server, job)
+        failed = self._submit(server, job)
         return failed if failed is not None else self._finish(server, job)
 
-    def run_many(self, jobs: Iterable[Job]) -> Iterator[tuple[int, RunOutcome]]:
-        """Run submissions, at most ``self.jobs`` at once; yields as they finish."""
+    def run_many(self, jobs: Iterable[Job]) -> Generator[tuple[int, RunOutcome], None, None]:
+        """Run submissions, at most ``self.jobs`` at once; yields as they finish.
+
+        Closing the generator early cancels the jobs still running.
+        """
         pending = enumerate(jobs)
         busy: dict[_Server, tuple[int, Job]] = {}
         exhausted = False
@@ -277,7 +290,8 @@ class Sandbox:
                         if item is None:
                             exhausted = True
                             break
-                        server, failed = self._submit(self._take(), item[1])
+                        server = self._take()
+                        failed = self._submit(server, item[1])
                         if failed is not None:
                             yield item[0], failed
                             continue
@@ -295,11 +309,9 @@ class Sandbox:
                         index, job = busy.pop(server)
                         yield index, self._finish(server, job)
             finally:
-                for server in list(busy):
+                for server in busy:
                     selector.unregister(server.sock)
                     server.cancel()
-                    if server.sock.fileno() == -1:
-                        server = self._replace(server)
                     self._idle.append(server)
 
     def close(self) -> None:

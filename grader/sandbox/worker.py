@@ -127,9 +127,7 @@ def _clean_path(entries: list[str], folder: str) -> list[str]:
     import grader
 
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(grader.__file__)))
-    is_checkout = any(
-        os.path.isdir(os.path.join(package_root, d)) for d in ("solutions", "katas")
-    )
+    is_checkout = any(os.path.isdir(os.path.join(package_root, d)) for d in ("solutions", "katas"))
     banned = {package_root} if is_checkout else set()
     kept = []
     for entry in entries:
@@ -152,6 +150,7 @@ def _read_lines(path: str) -> list[str]:
 
 def _defined_functions(module: ModuleType) -> list[str]:
     names = []
+
     def owner(value: object) -> str | None:
         return capture.guarded(lambda: str(getattr(value, "__module__", "")), None)
 

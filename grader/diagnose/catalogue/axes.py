@@ -55,9 +55,9 @@ def _any(layout: Layout) -> Grouping | None:
     return Grouping(frozenset())
 
 
-EVIDENCE = (
-    EvidenceSpec("group_mean", "mean of {output} {per}, {where}"),
-    EvidenceSpec("group_var", "variance of {output} {per}, {where}"),
+EVIDENCE = (  # your output is normalized over YOUR groups: that betrays them
+    EvidenceSpec("group_mean", "mean of {output} {per}, {where}", grouping="observed"),
+    EvidenceSpec("group_var", "variance of {output} {per}, {where}", grouping="observed"),
 )
 
 

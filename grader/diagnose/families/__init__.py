@@ -122,15 +122,16 @@ def affine(kata: Kata, kwargs: Mapping[str, Any], x_hat: np.ndarray, mode: str) 
     beta = arg(kata, kwargs, "beta", 0.0)
     g = place(gamma, mode, axis, x_hat.ndim)
     b = place(beta, mode, axis, x_hat.ndim)
+    out: np.ndarray = x_hat  # "none"
     if mode in ("right", "last-axis"):
-        return g * x_hat + b
-    if mode == "swapped":
-        return b * x_hat + g
-    if mode == "no-gamma":
-        return x_hat + b
-    if mode == "no-beta":
-        return g * x_hat
-    return x_hat  # "none"
+        out = g * x_hat + b
+    elif mode == "swapped":
+        out = b * x_hat + g
+    elif mode == "no-gamma":
+        out = x_hat + b
+    elif mode == "no-beta":
+        out = g * x_hat
+    return out
 
 
 def affine_stage(kata: Kata) -> tuple[str, ...]:
@@ -148,14 +149,17 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
 def denominator(var: np.ndarray, eps: float, scale: str, where: str) -> np.ndarray | float:
     if scale == "none":
         return 1.0
+    out: np.ndarray
     with np.errstate(all="ignore"):
         if scale == "var":
-            return var + eps if where != "none" else var
-        if where == "inside":
-            return np.sqrt(var + eps)
-        if where == "outside":
-            return np.sqrt(var) + eps
-        return np.sqrt(var)
+            out = var + eps if where != "none" else var
+        elif where == "inside":
+            out = np.sqrt(var + eps)
+        elif where == "outside":
+            out = np.sqrt(var) + eps
+        else:
+            out = np.sqrt(var)
+    return out
 
 
 def family_for(kata: Kata) -> Family | None:

@@ -91,7 +91,7 @@ class Running:
 
         with np.errstate(all="ignore"):
             if use_batch:
-                mean, var, _mean_small, _, _ = stats(int(variant.get("ddof", "0")))
+                mean, var, _, _, _ = stats(int(variant.get("ddof", "0")))
             else:
                 axis = affine_axis(kata)
                 mean = np.broadcast_to(place(old_mean, "right", axis, x.ndim), x.shape)

@@ -1,0 +1,10 @@
+# expect: failed
+# diagnoses: epsilon-outside-sqrt
+import numpy as np
+
+
+def batch_normalization(X, gamma, beta, epsilon=1e-5):
+    mean = X.mean(axis=(0, 2, 3), keepdims=True)
+    std = X.std(axis=(0, 2, 3), keepdims=True)
+    X_hat = (X - mean) / (std + epsilon)
+    return gamma.reshape(1, -1, 1, 1) * X_hat + beta.reshape(1, -1, 1, 1)

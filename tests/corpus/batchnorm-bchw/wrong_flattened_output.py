@@ -1,0 +1,12 @@
+# expect: failed
+# diagnoses: wrong-shape
+import numpy as np
+
+
+def batch_normalization(X, gamma, beta, epsilon=1e-5):
+    N = X.shape[0]
+    mean = X.mean(axis=(0, 2, 3), keepdims=True)
+    var = X.var(axis=(0, 2, 3), keepdims=True)
+    X_hat = (X - mean) / np.sqrt(var + epsilon)
+    Y = gamma.reshape(1, -1, 1, 1) * X_hat + beta.reshape(1, -1, 1, 1)
+    return Y.reshape(N, -1)

@@ -1,0 +1,9 @@
+# expect: failed
+# diagnoses: missing-affine
+import numpy as np
+
+
+def batch_normalization(X, gamma, beta, epsilon=1e-5):
+    mean = X.mean(axis=(0, 2, 3), keepdims=True)
+    var = X.var(axis=(0, 2, 3), keepdims=True)
+    return (X - mean) / np.sqrt(var + epsilon)
