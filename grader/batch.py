@@ -47,9 +47,10 @@ def grade_class(
     args: argparse.Namespace, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
 ) -> int:
     _check_options(args)
-    from grader.sandbox import Sandbox, prepare_environment
+    from grader.sandbox import prepare_environment
 
     prepare_environment()
+    from grader.sandbox import Sandbox
     started = time.perf_counter()
     run: ClassRun | None = None
     with _sigterm_as_interrupt(), Sandbox(jobs=_jobs(args), mode=args.isolation) as sandbox:
@@ -57,6 +58,8 @@ def grade_class(
         from grader.batch_collect import plan_class
 
         catalogue = catalogue_factory(args.katas_dir)
+        for error in getattr(catalogue, "errors", ()):
+            print(f"grade: warning: {error}", file=sys.stderr)
         plan = plan_class(submissions, args.files, catalogue, args.kata)
         run = ClassRun(args, plan, catalogue, started)
         try:
@@ -117,6 +120,7 @@ class ClassRun:
         self.interrupted = False
         self.results: dict[str, Result] = {}
         self.resumed: set[str] = set()
+        self.not_passed = 0
         out: Path | None = getattr(args, "out", None)
         jsonl: Path | None = getattr(args, "jsonl", None)
         self.store: ResultStore = ResultStore(
@@ -129,7 +133,8 @@ class ClassRun:
         todo = self._resume()
         self.store.start((s, self.results[s.key]) for s, _ in self.plan.submissions
                          if s.key in self.results)
-        self.progress.update(len(self.results), self._not_passed())
+        self.not_passed = sum(r.status != "passed" for r in self.results.values())
+        self.progress.update(len(self.results), self.not_passed)
         if not todo:
             return
         prepared = self._prepare({kata.id: kata for _, kata in todo})
@@ -180,19 +185,28 @@ class ClassRun:
             sizes.append(len(mine))
             owner.extend((i, j) for j in range(len(mine)))
             jobs.extend(mine)
+        from grader.batch_build import Builder, build_processes
+
+        diagnose = not self.args.no_diagnosis
+        builder = Builder(prepared, self._build, self._finished,
+                          processes=build_processes(_jobs(self.args), len(todo), diagnose))
         pending: dict[int, list[RunOutcome | None]] = {}
-        for index, outcome in sandbox.run_many(jobs):
-            i, j = owner[index]
-            slots = pending.setdefault(i, [None] * sizes[i])
-            slots[j] = outcome
-            if all(o is not None for o in slots):
-                del pending[i]
-                submission, kata = todo[i]
-                done = [o for o in slots if o is not None]
-                self._finished(submission, self._build(prepared[kata.id], submission, done))
+        try:
+            for index, outcome in sandbox.run_many(jobs):
+                i, j = owner[index]
+                slots = pending.setdefault(i, [None] * sizes[i])
+                slots[j] = outcome
+                if all(o is not None for o in slots):
+                    del pending[i]
+                    submission, kata = todo[i]
+                    builder.submit(submission, kata.id, [o for o in slots if o is not None])
+        except BaseException:
+            builder.close(interrupted=True)
+            raise
+        builder.close()
 
     def _build(
-        self, prepared: PreparedKata, submission: Submission, outcomes: list[RunOutcome]
+        self, prepared: PreparedKata, submission: Submission, outcomes: Sequence[RunOutcome]
     ) -> Result:
         import msgspec
 
@@ -213,11 +227,9 @@ class ClassRun:
 
     def _finished(self, submission: Submission, result: Result) -> None:
         self.results[submission.key] = result
+        self.not_passed += result.status != "passed"
         self.store.add(submission, result)
-        self.progress.update(len(self.results), self._not_passed())
-
-    def _not_passed(self) -> int:
-        return sum(r.status != "passed" for r in self.results.values())
+        self.progress.update(len(self.results), self.not_passed)
 
     def close(self) -> None:
         self.store.close()

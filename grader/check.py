@@ -23,6 +23,7 @@ import msgspec
 import numpy as np
 
 from grader.cases import MaterializedCase
+from grader.diagnose import facts as F
 from grader.diagnose.catalogue import CATALOGUE
 from grader.diagnose.context import close
 from grader.diagnose.entry import Entry
@@ -53,8 +54,8 @@ class ExpectedMismatch(msgspec.Struct, kw_only=True, frozen=True):
 class UncaughtMistake(msgspec.Struct, kw_only=True, frozen=True):
     id: str
     title: str
-    """The entry's headline, as a student would read it (templates unfilled
-    where the wording needs a submission)."""
+    """The entry's headline, as a student would read it (filled from the kata;
+    a ``{placeholder}`` stays where the wording needs a submission)."""
 
 
 class ProbeProblem(msgspec.Struct, kw_only=True, frozen=True):
@@ -209,6 +210,7 @@ def _mutants(
     if formula_problems:
         return formula_problems, [], []
     caught, uncaught = [], []
+    base = F.base(kata, CATALOGUE)
     for entry in CATALOGUE:
         if not entry.applies_to(kata):
             continue
@@ -231,7 +233,13 @@ def _mutants(
         if all(separated(m) for m in mutants):
             caught.append(entry.id)
         else:
-            uncaught.append(UncaughtMistake(id=entry.id, title=entry.text.title))
+            facts = dict(base)
+            grouping = entry.axes(layout) if entry.axes is not None else None
+            if grouping is not None and grouping.axes and not grouping.grouped:
+                facts.update(F.axes(kata, grouping, graded[0].kwargs if graded else {}))
+            uncaught.append(
+                UncaughtMistake(id=entry.id, title=F.fill_known(entry.text.title, facts))
+            )
     return [], caught, uncaught
 
 
@@ -250,9 +258,9 @@ def _entry_mutants(
                     out.append(Candidate(assignment, expected, ((stage, value),)))
     if entry.axes is not None:
         grouping = entry.axes(layout)
-        concrete = grouping is not None and grouping.axes and grouping.groups is None
+        concrete = grouping is not None and grouping.axes and not grouping.grouped
         if concrete and grouping is not None and (
-            grouping.axes != expected.axes or expected.groups is not None
+            grouping.axes != expected.axes or expected.grouped
         ):
             out.append(Candidate(default, grouping, ()))
     return out

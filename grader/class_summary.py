@@ -8,6 +8,7 @@ each case, the score distribution and how many students made each mistake
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -242,17 +243,28 @@ def _case_stats(results: Sequence[Result]) -> list[CaseStat]:
 
 
 def _mistakes(group: Sequence[StudentSummary], results: Mapping[str, Result]) -> list[MistakeStat]:
+    """Diagnosed misconceptions, most frequent first.
+
+    Execution failures (a crash, a timeout, an exception) are counted in
+    `KataSummary.error_kinds` instead: their titles quote each student's
+    own error.  A mistake's title is the one most students got.
+    """
     found: dict[str, MistakeStat] = {}
+    titles: dict[str, Counter[str]] = {}
     for s in group:
         result = results.get(s.key)
         if result is None:
             continue
-        for d in {d.id: d for d in result.diagnoses}.values():
+        for d in {d.id: d for d in result.diagnoses if d.category != "execution"}.values():
             stat = found.get(d.id)
             if stat is None:
                 stat = found[d.id] = MistakeStat(
                     id=d.id, title=d.title, category=d.category, count=0, total=len(group)
                 )
+                titles[d.id] = Counter()
             stat.count += 1
             stat.students.append(s.student)
+            titles[d.id][d.title] += 1
+    for mistake_id, stat in found.items():
+        stat.title = titles[mistake_id].most_common(1)[0][0]
     return sorted(found.values(), key=lambda m: (-m.count, m.id))

@@ -115,9 +115,11 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _grade_one(args: argparse.Namespace, path: Path) -> int:
-    from grader.sandbox import Sandbox, prepare_environment
+    from grader.sandbox import prepare_environment
 
-    prepare_environment()
+    prepare_environment()  # before numpy is imported: one BLAS thread per process
+    from grader.sandbox import Sandbox
+
     # The fork server starts before any kata, reference or expected value is loaded.
     with Sandbox(jobs=2, mode=args.isolation) as sandbox:
         from grader.grading import grade_submission, prepare

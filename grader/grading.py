@@ -116,7 +116,11 @@ def build_result(
         calls.update({c.key: _redact(c) for c in hidden.calls})
     run_failure = visible.status if visible.status in RUN_FAILURES else None
 
-    results = [_case_result(prepared, case, calls.get(case.name), visible) for case in prepared.cases]
+    files = _file_names(submission, display_name)
+    results = [
+        _case_result(prepared, case, calls.get(case.name), visible, files)
+        for case in prepared.cases
+    ]
     scored = [r for r, c in zip(results, prepared.cases) if not c.spec.performance]
     status: Status
     returned = any(r.status != "error" for r in scored)
@@ -184,6 +188,7 @@ def _case_result(
     case: MaterializedCase,
     call: Union[CallOutcome, None],
     visible: RunOutcome,
+    files: dict[str, str],
 ) -> CaseResult:
     spec = case.spec
     base = CaseResult(
@@ -203,7 +208,7 @@ def _case_result(
     if call.status != "ok":
         kind = call.status if call.status != "crashed" else "crashed"
         return msgspec.structs.replace(
-            base, error=_error_info(kind, call.exception), duration_ms=duration
+            base, error=_error_info(kind, call.exception, files), duration_ms=duration
         )
     tol = spec.tolerance or prepared.kata.tolerance
     verdict = compare_case(
@@ -229,15 +234,28 @@ def _case_result(
     )
 
 
-def _error_info(kind: str, exc: Union[ExceptionInfo, None]) -> ErrorInfo:
+def _file_names(submission: Path, display_name: str) -> dict[str, str]:
+    """The submission's path as the sandbox reports it -> as the user named it."""
+    names = {str(submission): display_name}
+    try:
+        names[str(submission.resolve())] = display_name
+    except OSError:
+        pass
+    return names
+
+
+def _error_info(kind: str, exc: Union[ExceptionInfo, None], files: dict[str, str]) -> ErrorInfo:
     if exc is None:
         return ErrorInfo(kind=kind)  # type: ignore[arg-type]
     return ErrorInfo(
         kind=kind,  # type: ignore[arg-type]
         type=exc.type,
         message=exc.message,
-        frames=[Frame(file=f.file, line=f.line, function=f.function, source=f.source)
-                for f in exc.frames],
+        frames=[
+            Frame(file=files.get(f.file, f.file), line=f.line, function=f.function,
+                  source=f.source)
+            for f in exc.frames
+        ],
         line=exc.line,
         column=exc.column,
         source=exc.source,

@@ -77,9 +77,10 @@ class _Session:
         # never hold a reference solution or an expected value.
         from contextlib import ExitStack
 
-        from grader.sandbox import Sandbox, prepare_environment
+        from grader.sandbox import prepare_environment
 
         prepare_environment()
+        from grader.sandbox import Sandbox
         self._stack = ExitStack()
         self._sandbox = self._stack.enter_context(Sandbox(jobs=2, mode="auto"))
 

@@ -113,7 +113,8 @@ def test_several_files_and_separate_output_options(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--format", "junit"], ["--resume"], ["--jobs", "-2"]], ids=["format", "resume", "jobs"]
+    "args", [["--format", "junit"], ["--resume"], ["--jobs", "-2"]],
+    ids=["format", "resume", "jobs"],
 )
 def test_class_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     write(tmp_path / "class" / "ann.py", RIGHT_BN)
@@ -125,9 +126,11 @@ def test_class_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
 SLOW_RIGHT = RIGHT_BN + "\n\nimport time\n\ntime.sleep(0.4)\n"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("signum", "jobs"), [(signal.SIGINT, "1"), (signal.SIGTERM, "2")], ids=["SIGINT", "SIGTERM"]
+)
 def test_interrupted_run_keeps_results_and_resume_finishes_it(
-    tmp_path: Path, signum: signal.Signals
+    tmp_path: Path, signum: signal.Signals, jobs: str
 ) -> None:
     require_pipeline()
     folder = tmp_path / "class"
@@ -136,7 +139,7 @@ def test_interrupted_run_keeps_results_and_resume_finishes_it(
         write(folder / f"{name}.py", SLOW_RIGHT)
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [*grade_command(), str(folder), "--out", str(out), "--jobs", "1"],
+        [*grade_command(), str(folder), "--out", str(out), "--jobs", jobs],
         cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL,
     )
@@ -147,7 +150,7 @@ def test_interrupted_run_keeps_results_and_resume_finishes_it(
             assert time.monotonic() < deadline, "no result was written"
             time.sleep(0.05)
         proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -210,3 +210,26 @@ def test_grade_help_lists_the_class_options() -> None:
     text = build_parser().format_help()
     for option in ("--out", "--gradebook", "--jsonl", "--class-report", "--resume", "--jobs"):
         assert option in text
+
+
+def test_execution_failures_are_not_ranked_as_mistakes() -> None:
+    import msgspec
+
+    from grader.class_summary import student_summary, summarize
+    from grader.result import Diagnosis
+
+    results = {}
+    for name in ("ann", "ben"):
+        result = make_result(submission=f"{name}.py", cases=(("a", "error"),), message=name)
+        results[name] = msgspec.structs.replace(result, diagnoses=[
+            Diagnosis(id="exception", title=f"ValueError: {name}", message="",
+                      category="execution"),
+            Diagnosis(id="layer-norm", title=f"per sample {name == 'ben'}", message="",
+                      category="structure"),
+        ])
+    results["cy"] = msgspec.structs.replace(results["ben"], submission="cy.py")
+    students = [student_summary(k, k, "", r) for k, r in results.items()]
+    (kata,) = summarize(students, results).katas
+    mistakes = [(m.id, m.count, m.title) for m in kata.mistakes]
+    assert mistakes == [("layer-norm", 3, "per sample True")]
+    assert kata.error_kinds == {"exception": 3}

@@ -61,7 +61,8 @@ def test_scalars_stay_python_scalars() -> None:
 
 
 def test_defaults_fill_missing_params_in_param_order() -> None:
-    kw = one("{x: [1.0]}", "[{name: x}, {name: epsilon, default: 1e-5}, {name: w, default: [1, 2]}]")
+    kw = one("{x: [1.0]}",
+             "[{name: x}, {name: epsilon, default: 1e-5}, {name: w, default: [1, 2]}]")
     assert list(kw) == ["x", "epsilon", "w"]
     assert kw["epsilon"] == 1e-5
     assert isinstance(kw["w"], np.ndarray) and kw["w"].dtype == np.float64

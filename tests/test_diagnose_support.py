@@ -65,7 +65,7 @@ def _import(path: Path, name: str) -> Any:
     return module
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def prepared(kata_id: str) -> Prepared:
     kata = load_kata(KATAS / f"{kata_id}.yaml")
     cases = materialize(kata)
@@ -205,12 +205,12 @@ class Run:
         return {d.id for d in self.diagnoses}
 
 
-def run(kata_id: str, path: Path, *, hide_exceptions: bool = True) -> Run:
+@functools.cache
+def run(kata_id: str, path: Path) -> Run:
+    """The run of one file (cached: tests only read it)."""
     p = prepared(kata_id)
     calls = [Call(c.name, c.kwargs) for c in p.cases] + list(p.probes)
-    outcome = run_outcome(p.kata, calls, path)
-    if hide_exceptions:
-        outcome = _redact_hidden(p, outcome)
+    outcome = _redact_hidden(p, run_outcome(p.kata, calls, path))
     results = case_results(p, outcome)
     inp = DiagnosisInput(
         kata=p.kata, cases=p.cases, results=results, outcome=outcome, reference=p.reference,

@@ -215,5 +215,17 @@ def test_overhead_per_submission(mode: str, student: Any) -> None:
             times.append(time.perf_counter() - t)
     median = statistics.median(times)
     print(f"\n{mode}: start + first run {first * 1000:.1f} ms, then {median * 1000:.1f} ms/run")
-    assert median < 0.05
-    assert first < (0.3 if mode == "fork" else 2.0)
+    assert median < 0.1  # ~5 ms on an idle 2-core machine; loose for loaded CI runners
+    assert first < (1.0 if mode == "fork" else 5.0)
+
+
+def test_a_job_that_cannot_be_sent_leaves_the_sandbox_usable(student: Any) -> None:
+    trivial = student(TRIVIAL)
+    bad = Job(trivial, "f", [Call("k", {"x": np.array([object()])})])
+    with Sandbox(mode="fork") as sb:
+        with pytest.raises(TypeError):
+            list(sb.run_many([job(trivial, 1.0), bad]))
+        with pytest.raises(TypeError):
+            sb.run(bad)
+        assert sb.run(job(trivial, 1.0)).status == "ok"
+        assert [o.status for _, o in sb.run_many([job(trivial, 1.0)])] == ["ok"]

@@ -407,3 +407,54 @@ def test_yaml_1_1_booleans_and_keys_as_text() -> None:
 
 def test_param_default_unset_when_absent() -> None:
     assert parse(VALID).params[0].default is msgspec.UNSET
+
+
+@pytest.mark.parametrize(
+    ("default", "words"),
+    [("{a: 1}", "got a mapping"), ("[[1, 2], [3]]", "ragged list"), ("[a, b]", "holds numbers")],
+)
+def test_param_defaults_must_be_materializable(default: str, words: str) -> None:
+    text = mutate("{name: epsilon, default: 1e-5}", f"{{name: epsilon, default: {default}}}")
+    err = error(text)
+    assert err.key is not None and err.key.startswith("params[3].default")
+    assert words in err.message
+    assert err.line == line_of(text, "name: epsilon")
+
+
+def test_msgspec_errors_are_mapped_back_as_a_fallback() -> None:
+    from grader.spec._yaml import read_yaml
+    from grader.spec.load import _from_msgspec
+
+    doc = read_yaml(VALID)
+    exc = msgspec.ValidationError("Expected `float`, got `str` - at `$.cases[1].points`")
+    err = _from_msgspec(exc, doc, "k.yaml")
+    assert (err.key, err.line) == ("cases[1].points", line_of(VALID, "points: 2"))
+    exc = msgspec.ValidationError("Expected `int`, got `str` - at `$.cases[1].args[...].seed`")
+    err = _from_msgspec(exc, doc, "k.yaml")
+    assert err.key == "cases[1].args" and err.message == "Expected `int`, got `str`"
+
+
+def test_deep_nesting_in_a_small_thread_stack_does_not_crash() -> None:
+    # libyaml's C composer recurses per level: a thread with a 512 KB stack
+    # (macOS's default) dies at ~2000 levels; the loader must not get there.
+    import subprocess
+    import sys
+
+    script = """if True:
+        import threading
+        from grader.spec.load import SpecError, parse_kata
+        threading.stack_size(512 * 1024)
+        def run():
+            for text in ["[" * 1500 + "]" * 1500, "- " * 1500 + "x", "{a: " * 1500]:
+                try:
+                    parse_kata(text)
+                except SpecError:
+                    print("refused")
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+    """
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused"] * 3

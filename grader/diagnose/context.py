@@ -194,8 +194,12 @@ def build(inp: DiagnosisInput) -> Context:
             )
         )
     given = {c.key for c in inp.probes}
+    try:
+        plans = plan(kata, inp.cases) if given else []
+    except Exception:
+        plans = []
     probes = []
-    for p in plan(kata, inp.cases):
+    for p in plans:
         key = p.call.key
         if key not in given or not key.startswith(PREFIX):
             continue

@@ -53,8 +53,10 @@ class Variant:
 class EvidenceSpec:
     """One evidence row: a builder in `grader.diagnose.evidence` and its label.
 
-    ``grouping`` is ``expected`` (the kata's statistics groups) or
-    ``observed`` (the student's); ``output`` an output role (``y``, ``dx``).
+    ``grouping`` is ``expected`` (the kata's statistics groups), ``observed``
+    (the student's), ``affine`` (one group per channel) or ``telling`` (the
+    student's, or the kata's when those show no difference); ``output`` an
+    output role (``y``, ``dx``).
     """
 
     kind: str

@@ -28,11 +28,21 @@ def num(value: float) -> float | None:
     """Six significant digits (enough to read, stable across platforms); None
     for NaN and infinity."""
     v = float(value)
-    return float(f"{v:.6g}") if np.isfinite(v) else None
+    if not np.isfinite(v):
+        return None
+    return 0.0 if abs(v) < 1e-12 else float(f"{v:.6g}")
 
 
 def nums(values: Any) -> Numbers:
     return [num(v) for v in np.asarray(values, dtype=np.float64).ravel()[:MAX_VALUES]]
+
+
+def _count(
+    grouping: Grouping, kwargs: Mapping[str, Any], shape: tuple[int, ...], channel: int | None
+) -> int | None:
+    if not grouping.grouped or channel is None or channel >= len(shape):
+        return None
+    return grouping.count(kwargs, shape[channel])
 
 
 def per_group(
@@ -43,7 +53,7 @@ def per_group(
     reduce: Callable[..., Any],
 ) -> np.ndarray:
     """``reduce`` (np.mean, np.var, np.sum) over each statistics group, flattened."""
-    groups = grouping.count(kwargs) if grouping.groups is not None else None
+    groups = _count(grouping, kwargs, array.shape, channel)
     if groups is not None and channel is not None:
         size = array.shape[channel]
         shape = (*array.shape[:channel], groups, size // groups, *array.shape[channel + 1 :])
@@ -58,7 +68,7 @@ def group_ids(
 ) -> np.ndarray:
     """Each element's statistics group, as one integer."""
     index = np.indices(shape)
-    groups = grouping.count(kwargs) if grouping.groups is not None else None
+    groups = _count(grouping, kwargs, shape, channel)
     ids = np.zeros(shape, dtype=np.int64)
     for a, n in enumerate(shape):
         if a not in grouping.axes:
@@ -68,15 +78,24 @@ def group_ids(
     return ids
 
 
-def _smallest_group(ctx: Context, item: Item, grouping: Grouping) -> np.ndarray:
-    """A boolean mask of the statistics group whose input varies least."""
+def _smallest_group(
+    ctx: Context, item: Item, grouping: Grouping, yours: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """A boolean mask of the statistics group whose input varies least, among
+    the groups where the two outputs differ."""
     assert ctx.layout is not None
     x = np.asarray(arg(ctx.kata, item.kwargs, "input"), dtype=np.float64)
     _, var, _, _, _ = group_stats(x, grouping, item.kwargs, ctx.layout, 0)
     ids = group_ids(x.shape, grouping, item.kwargs, ctx.layout.channel)
-    first = int(np.nanargmin(var.ravel()))
+    with np.errstate(all="ignore"):
+        differs = ~np.isclose(yours, right, rtol=item.tol.rtol, atol=item.tol.atol,
+                              equal_nan=True)
+    candidates = np.where(np.isin(ids, ids[differs]), var, np.inf).ravel()
+    if not np.isfinite(candidates).any():
+        candidates = var.ravel()
+    first = int(np.nanargmin(candidates))
     mask: np.ndarray = ids == ids.ravel()[first]
-    return mask
+    return mask, float(var.ravel()[first])
 
 
 def build(
@@ -86,8 +105,8 @@ def build(
     yours: np.ndarray,
     right: np.ndarray,
     grouping: Grouping,
-) -> tuple[Numbers, Numbers]:
-    """(yours, expected) numbers for one evidence row."""
+) -> tuple[Numbers, Numbers, dict[str, str]]:
+    """(yours, expected) numbers for one evidence row, and facts for its label."""
     channel = ctx.layout.channel if ctx.layout is not None else None
     with np.errstate(all="ignore"):
         if kind in ("group_mean", "group_var", "group_sum"):
@@ -98,18 +117,19 @@ def build(
             return (
                 nums(per_group(yours, grouping, item.kwargs, channel, fn)),
                 nums(per_group(right, grouping, item.kwargs, channel, fn)),
+                {},
             )
         if kind == "group_ratio":
             a = per_group(yours, grouping, item.kwargs, channel, np.var)
             b = per_group(right, grouping, item.kwargs, channel, np.var)
-            return nums(a / b), []
+            return nums(a / b), nums(np.ones_like(a)), {}
         if kind == "smallest_group":
-            mask = _smallest_group(ctx, item, grouping)
-            return nums(yours[mask]), nums(right[mask])
+            mask, variance = _smallest_group(ctx, item, grouping, yours, right)
+            return nums(yours[mask]), nums(right[mask]), {"group_var": f"{variance:.3g}"}
         if kind == "nonfinite":
             bad = ~np.isfinite(yours) & np.isfinite(right)
-            return [float(bad.sum())], [0.0]
-        return nums(yours), nums(right)
+            return [float(bad.sum())], [0.0], {}
+        return nums(yours), nums(right), {}
 
 
 def row(label: str, yours: Numbers, expected: Numbers, note: str) -> Evidence:
@@ -123,10 +143,35 @@ def group_size(ctx: Context, item: Item, grouping: Grouping) -> int:
     for a in grouping.axes:
         if a < x.ndim:
             m *= x.shape[a]
-    groups = grouping.count(item.kwargs) if grouping.groups is not None else None
-    if groups and ctx.layout.channel is not None:
+    groups = _count(grouping, item.kwargs, x.shape, ctx.layout.channel)
+    if groups:
         m //= groups
     return m
+
+
+def telling(yours: Numbers, expected: Numbers) -> bool:
+    """Whether an evidence row shows a difference worth reading."""
+    if not expected or len(yours) != len(expected):
+        return True
+    a = np.array([np.nan if v is None else v for v in yours], dtype=np.float64)
+    b = np.array([np.nan if v is None else v for v in expected], dtype=np.float64)
+    return not np.allclose(a, b, rtol=1e-3, atol=1e-6, equal_nan=True)
+
+
+def differing_variance(
+    ctx: Context, item: Item, grouping: Grouping, yours: np.ndarray, right: np.ndarray
+) -> float:
+    """The smallest input variance among the groups where the outputs differ."""
+    assert ctx.layout is not None
+    x = np.asarray(arg(ctx.kata, item.kwargs, "input"), dtype=np.float64)
+    if yours.shape != x.shape or right.shape != x.shape:
+        return float("inf")
+    _, var, _, _, _ = group_stats(x, grouping, item.kwargs, ctx.layout, 0)
+    with np.errstate(all="ignore"):
+        differs = ~np.isclose(yours, right, rtol=item.tol.rtol, atol=item.tol.atol,
+                              equal_nan=True)
+    values = var[differs]
+    return float(np.nanmin(values)) if values.size else float("inf")
 
 
 def smallest_variance(ctx: Context, item: Item, grouping: Grouping) -> float:

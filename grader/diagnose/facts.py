@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,17 @@ import numpy as np
 from grader.diagnose.context import Context, Item
 from grader.diagnose.entry import Entry
 from grader.diagnose.evidence import group_size, smallest_variance
-from grader.diagnose.layout import Grouping, Layout, as_tuple, ints
+from grader.diagnose.families import role
+from grader.diagnose.layout import (
+    Grouping,
+    Layout,
+    affine_axis,
+    as_tuple,
+    expected_grouping,
+    ints,
+    kata_layout,
+)
+from grader.spec.model import Kata
 
 ROLES = (
     "input", "gamma", "beta", "epsilon", "groups", "running_mean", "running_var", "training",
@@ -31,8 +41,8 @@ def matches(pattern: Grouping, grouping: Grouping) -> bool:
     if pattern.axes != grouping.axes:
         return False
     if pattern.groups == 0:
-        return grouping.groups is not None
-    return (pattern.groups is None) == (grouping.groups is None)
+        return grouping.grouped
+    return pattern.grouped == grouping.grouped
 
 
 def axis_entry(entries: Sequence[Entry], layout: Layout, grouping: Grouping) -> Entry | None:
@@ -45,7 +55,7 @@ def axis_entry(entries: Sequence[Entry], layout: Layout, grouping: Grouping) -> 
 
 def _call(layout: Layout, grouping: Grouping, x: str, fn: str) -> str:
     axes = sorted(grouping.axes)
-    if grouping.groups is not None:
+    if grouping.grouped:
         return f"Xg.{fn}(axis=2, keepdims=True)"
     if set(axes) == set(range(layout.ndim)):
         return f"{x}.{fn}()"
@@ -53,6 +63,11 @@ def _call(layout: Layout, grouping: Grouping, x: str, fn: str) -> str:
     if axes == list(range(len(axes))):
         return f"{x}.{fn}(axis={axis})"
     return f"{x}.{fn}(axis={axis}, keepdims=True)"
+
+
+def axes_text(axes: Collection[int]) -> str:
+    """``axis 0`` or ``axes 0, 2, 3``."""
+    return ("axis " if len(axes) == 1 else "axes ") + ints(axes)
 
 
 def axes_regex(axes: Sequence[int]) -> str:
@@ -63,21 +78,22 @@ def axes_regex(axes: Sequence[int]) -> str:
     return rf"(\(\s*{items}\s*,?\s*\)|\[\s*{items}\s*\])"
 
 
-def base(ctx: Context, entries: Sequence[Entry]) -> dict[str, Any]:
-    kata = ctx.kata
+def base(kata: Kata, entries: Sequence[Entry], submission: str = "") -> dict[str, Any]:
+    """Facts from the kata alone: names by role, axes, code fragments."""
     facts: dict[str, Any] = {
         "entry": kata.entry,
         "signature": kata.signature,
-        "submission": ctx.inp.submission_name,
+        "submission": submission,
         "returns_code": ", ".join(o.name for o in kata.returns),
         "output": kata.returns[0].name,
+        "each_affine": "the output's",
     }
-    for role in ROLES:
-        facts[role] = ctx.param(role)
+    for name in ROLES:
+        facts[name] = role(kata, name) or name
     if kata.structure is not None:
         for output_role, name in kata.structure.outputs.items():
             facts[f"{output_role}_name"] = name
-    layout, expected = ctx.layout, ctx.expected
+    layout, expected = kata_layout(kata), expected_grouping(kata)
     if layout is None or expected is None:
         return facts
     x = facts["input"]
@@ -87,6 +103,7 @@ def base(ctx: Context, entries: Sequence[Entry]) -> dict[str, Any]:
         layout=layout.letters,
         expected=layout.names(expected.axes),
         expected_axes=ints(expected.axes),
+        expected_axes_text=axes_text(expected.axes),
         expected_tuple=as_tuple(expected.axes),
         expected_per=layout.per_grouping(expected),
         expected_name=name,
@@ -94,12 +111,18 @@ def base(ctx: Context, entries: Sequence[Entry]) -> dict[str, Any]:
         var_call=_call(layout, expected, x, "var"),
     )
     facts["expected_description"] = (
-        f"{name} reduces over {facts['expected']} (axes {facts['expected_axes']}), one mean and"
+        f"{name} reduces over {facts['expected']} ({facts['expected_axes_text']}), one mean and"
         f" variance {facts['expected_per']}"
     )
+    if expected.grouped:
+        facts["expected_description"] = (
+            f"{name} cuts the channels into {facts['groups']} groups of consecutive channels"
+            f" and reduces over {facts['expected']} within each, one mean and variance"
+            f" {facts['expected_per']}"
+        )
     setup = f"Xg = {x}.reshape({x}.shape[0], {facts['groups']}, -1)\n" if expected.groups else ""
     facts["stats_code"] = f"{setup}mean = {facts['mean_call']}\nvar = {facts['var_call']}"
-    a = ctx.affine
+    a = affine_axis(kata)
     facts["last_letter"] = layout.letters[-1]
     facts["affine_letter"] = layout.letters[a] if a is not None else "C"
     shape = ["1"] * layout.ndim
@@ -108,22 +131,30 @@ def base(ctx: Context, entries: Sequence[Entry]) -> dict[str, Any]:
     facts["affine_shape"] = "(" + ", ".join(shape) + ")"
     reshape = a is not None and a != layout.ndim - 1
     facts["affine_reshape"] = f".reshape{facts['affine_shape']}" if reshape else ""
+    facts["each_affine"] = f"each {layout.noun(a)}'s" if a is not None else "the output's"
     return facts
 
 
-def axes(ctx: Context, grouping: Grouping, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    layout = ctx.layout
+def axes(kata: Kata, grouping: Grouping, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts about a grouping (``kwargs``: the call it was seen on, for group sizes)."""
+    layout = kata_layout(kata)
     assert layout is not None
     facts: dict[str, Any] = {
         "reduced": layout.names(grouping.axes),
         "reduced_axes": ints(grouping.axes),
+        "reduced_axes_text": axes_text(grouping.axes),
         "reduced_tuple": as_tuple(grouping.axes),
         "reduced_per": layout.per_grouping(grouping),
         "kept": layout.names(layout.all - grouping.axes),
         "axes_regex": axes_regex(sorted(grouping.axes)),
     }
-    groups = grouping.count(kwargs)
-    x = np.asarray(kwargs.get(ctx.param("input")))
+    x = np.asarray(kwargs.get(role(kata, "input") or "input"))
+    same_rank = layout.channel is not None and x.ndim == layout.ndim
+    channels = x.shape[layout.channel] if same_rank and layout.channel is not None else None
+    groups = grouping.count(kwargs, channels)
+    groups_param = role(kata, "groups") or "groups"
+    if isinstance(kwargs.get(groups_param), int):
+        facts["groups_value"] = kwargs[groups_param]
     if groups and layout.channel is not None and x.ndim == layout.ndim:
         facts["groups_seen"] = groups
         facts["block"] = x.shape[layout.channel] // groups
@@ -159,6 +190,16 @@ def item(ctx: Context, it: Item | None, grouping: Grouping | None) -> dict[str, 
 
 def fill(template: str, facts: Mapping[str, Any]) -> str:
     return template.format_map(dict(facts))
+
+
+class _Keep(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill_known(template: str, facts: Mapping[str, Any]) -> str:
+    """Fill what the facts know; leave the other placeholders as they are."""
+    return template.format_map(_Keep(facts))
 
 
 def fill_pattern(pattern: str, facts: Mapping[str, Any]) -> str:

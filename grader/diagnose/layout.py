@@ -23,8 +23,24 @@ class Grouping:
 
     axes: frozenset[int]
     groups: int | str | None = None
+    block: int | str | None = None
+    """Channels per group (an int, or the parameter that holds it), when that and
+    not the number of groups is what is fixed."""
 
-    def count(self, kwargs: Any) -> int | None:
+    @property
+    def grouped(self) -> bool:
+        return self.groups is not None or self.block is not None
+
+    def count(self, kwargs: Any, channels: int | None = None) -> int | None:
+        """The number of channel groups for a call (``channels``: the channel count)."""
+        if self.block is not None:
+            block = self.block
+            if isinstance(block, str):
+                value = kwargs.get(block) if hasattr(kwargs, "get") else None
+                block = int(value) if isinstance(value, (int, float)) else 0
+            if channels is None or block <= 0 or channels % block:
+                return None
+            return channels // block
         if isinstance(self.groups, str):
             value = kwargs.get(self.groups) if hasattr(kwargs, "get") else None
             return int(value) if isinstance(value, (int, float)) else None
@@ -97,7 +113,7 @@ class Layout:
     def per_grouping(self, grouping: Grouping) -> str:
         kept = self.all - grouping.axes
         base = self.per(kept)
-        if grouping.groups is not None:
+        if grouping.grouped:
             return f"{base} and group of channels" if kept else "per group of channels"
         return base
 

@@ -45,7 +45,10 @@ class ProbePlan:
 
 def plan_probes(kata: Kata, cases: Sequence[MaterializedCase]) -> list[Call]:
     """The probe calls for ``kata`` (deterministic; no reference values used)."""
-    return [p.call for p in plan(kata, cases)]
+    try:
+        return [p.call for p in plan(kata, cases)]
+    except Exception:  # no probes: the diagnosis falls back to fitting
+        return []
 
 
 def plan(kata: Kata, cases: Sequence[MaterializedCase]) -> list[ProbePlan]:
@@ -181,7 +184,9 @@ def _orders(x: np.ndarray, layout: Layout, grouping: Grouping | None, ordered: b
     return orders
 
 
-def _sizes(kata: Kata, layout: Layout, kwargs: Mapping[str, Any], x: np.ndarray) -> list[list[int]]:
+def _sizes(
+    kata: Kata, layout: Layout, kwargs: Mapping[str, Any], x: np.ndarray, min_group: int
+) -> list[list[int]]:
     groups_name = role(kata, "groups")
     groups = kwargs.get(groups_name) if groups_name else None
     sizes = []
@@ -189,9 +194,26 @@ def _sizes(kata: Kata, layout: Layout, kwargs: Mapping[str, Any], x: np.ndarray)
         if a == layout.channel and isinstance(groups, int) and groups > 0:
             options = [groups, 2 * groups]
         else:
-            options = [1, 2, 3] if x.ndim == 1 else [1, 2]
+            options = [1, 2, 3] if x.ndim == 1 or min_group > 2 else [1, 2]
         sizes.append([k for k in options if k <= n] or [n])
     return sizes
+
+
+def _degenerate(
+    shape: tuple[int, ...], grouping: Grouping | None, layout: Layout, kwargs: Mapping[str, Any],
+    min_group: int,
+) -> bool:
+    """The kata's own statistics would pool too few values (one value: output = beta)."""
+    if grouping is None:
+        return False
+    m = 1
+    for a in grouping.axes:
+        m *= shape[a]
+    channel = layout.channel
+    groups = grouping.count(kwargs, shape[channel]) if channel is not None else None
+    if grouping.grouped and groups:
+        m //= groups
+    return m < min_group
 
 
 def _shrunk(
@@ -202,10 +224,13 @@ def _shrunk(
     if x is None or x.ndim != layout.ndim:
         return []
     axis = affine_axis(kata)
-    orders = _orders(x, layout, expected_grouping(kata), ordered)
+    grouping = expected_grouping(kata)
+    orders = _orders(x, layout, grouping, ordered)
     out = []
-    for combo in itertools.product(*_sizes(kata, layout, source.kwargs, x)):
-        if tuple(combo) == x.shape:
+    sizes = _sizes(kata, layout, source.kwargs, x, family.min_group)
+    for combo in itertools.product(*sizes):
+        if tuple(combo) == x.shape or _degenerate(combo, grouping, layout, source.kwargs,
+                                                  family.min_group):
             continue
         index = [orders[a][:k] for a, k in enumerate(combo)]
         kwargs: dict[str, Any] = {}

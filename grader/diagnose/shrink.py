@@ -14,7 +14,9 @@ from grader.result import Counterexample
 from grader.spec.model import Kata
 
 MAX_ELEMENTS = 48
-"""A counterexample larger than this is not worth pasting."""
+"""A shrunk input (1 decimal) larger than this is not worth pasting."""
+MAX_CASE_ELEMENTS = 16
+"""The same for a case's own input, whose values print with all their digits."""
 KIND_ORDER = {"shrink": 0, "case": 1, "base": 2, "perturb": 3}
 
 
@@ -56,7 +58,9 @@ def short(value: float) -> str:
     if not np.isfinite(v):
         return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
     text = f"{v:.4g}"
-    return "0.0" if text in ("-0", "0") else text
+    if text in ("-0", "0"):
+        return "0.0"
+    return text if any(c in text for c in ".e") else text + ".0"
 
 
 def shown(outputs: Sequence[np.ndarray]) -> str:
@@ -94,7 +98,7 @@ def counterexample(
 ) -> Counterexample | None:
     """A pasteable call where the student's outputs differ as ``keep`` says."""
     item = smallest(ctx, lambda i: i.shaped and i.separated and keep(i))
-    if item is None or item.size > MAX_ELEMENTS:
+    if item is None or _too_big(item):
         return None
     assert item.outputs is not None and item.reference is not None
     return Counterexample(
@@ -116,16 +120,20 @@ def raising(ctx: Context, exception_type: str) -> Counterexample | None:
         )
 
     item = smallest(ctx, keep)
-    if item is None or item.size > MAX_ELEMENTS or item.call is None:
+    if item is None or _too_big(item) or item.call is None:
         return None
     exc = item.call.exception
     assert exc is not None and item.reference is not None
     return Counterexample(
         call=call_text(ctx.kata, item.kwargs),
-        yours=f"{exc.type}: {exc.message}" if exc.message else exc.type,
+        yours=f"{exc.type}: {exc.message.strip()}" if exc.message.strip() else exc.type,
         reference=shown(item.reference),
         shape=_shape(ctx, item),
     )
+
+
+def _too_big(item: Item) -> bool:
+    return item.size > (MAX_ELEMENTS if item.kind == "shrink" else MAX_CASE_ELEMENTS)
 
 
 def _shape(ctx: Context, item: Item) -> list[int]:

@@ -186,7 +186,8 @@ def diagnosis_block(s: Style, d: Diagnosis, file: str) -> list[str]:
         gutter = " " * (width + 1)
     for note in d.notes or ([d.message] if d.message else []):
         lines += _note(s, gutter, "note", clean(note))
-    if d.reduced_axes is not None or d.expected_axes is not None:
+    if not d.notes and (d.reduced_axes is not None or d.expected_axes is not None):
+        # The catalogue's notes spell the axes out; this line stands in when there are none.
         parts = []
         if d.reduced_axes is not None:
             parts.append(f"your code reduces over axes {v.axes_label(d.reduced_axes, d.layout)}")
@@ -269,7 +270,9 @@ def case_block(
     name_width: int,
     repeats: dict[str, str],
     verbose: bool,
+    detailed: bool = True,
 ) -> list[str]:
+    """One case; ``detailed`` adds the table of mismatched elements and the case's note."""
     status = v.STATUS_LABEL[case.status]
     label = v.case_label(case).ljust(name_width)
     points = v.case_points(case)
@@ -292,11 +295,14 @@ def case_block(
             lines += error_block(s, case, indent, verbose)
     elif not case.hidden:
         for m in case.mismatches:
-            lines += mismatch_block(m, indent, verbose)
+            if detailed:
+                lines += mismatch_block(m, indent, verbose)
+            else:
+                lines += wrap(indent, v.mismatch_summary(m), indent + "  ")
     if case.mutated:
         names = ", ".join(clean_line(n) for n in case.mutated)
         lines += wrap(indent + "note: ", f"your function changed its argument {names} in place",
                       indent + "  ")
-    if case.note and not case.hidden:
+    if case.note and not case.hidden and detailed and (verbose or case.status != "passed"):
         lines += wrap(indent + "note: ", clean(case.note), indent + "  ")
     return lines

@@ -195,11 +195,23 @@ def mismatch_lines(m: Mismatch) -> list[str]:
             f"shapes differ: yours {fmt_tuple(m.shape_yours)},"
             f" reference {fmt_tuple(m.shape_reference)}"
         )
-    if m.dtype_yours:
+    if m.dtype_yours and not m.dtype_yours.startswith("float"):
         lines.append(f"your dtype: {clean_line(m.dtype_yours)}")
     if m.non_finite:
         lines.append(f"{m.non_finite} of your values are nan or inf")
     return lines
+
+
+def mismatch_summary(m: Mismatch) -> str:
+    """One line for a case shown briefly: what differs and by how much at most."""
+    name = clean_line(m.output)
+    if m.shape_yours is not None and m.shape_yours != m.shape_reference:
+        return (f"{name}: shape {fmt_tuple(m.shape_yours)} where the reference has"
+                f" {fmt_tuple(m.shape_reference)}")
+    text = f"{name}: {m.mismatched} of {m.total} elements differ"
+    if m.non_finite:
+        return f"{text}, {m.non_finite} of them nan or inf"
+    return f"{text}, max abs diff {fmt_num(m.max_abs_diff, 4)}"
 
 
 def row_cells(m: Mismatch) -> list[tuple[str, str, str]]:

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import msgspec
 
-from grader.class_summary import Bin, CaseStat, ClassSummary, KataSummary, MistakeStat
+from grader.class_summary import (
+    Bin,
+    CaseStat,
+    ClassSummary,
+    KataSummary,
+    MistakeStat,
+    StudentSummary,
+)
 from grader.render import _view as v
 from grader.render._sanitize import clean_line
 from grader.render._text_blocks import STATUS_COLOUR, Style
@@ -60,36 +67,49 @@ def _cell(text: str) -> str:
 
 
 def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bool = False) -> str:
+    """The class summary for a terminal: per kata, then the students who did not pass
+    (everyone with ``verbose``, which also draws the score histograms)."""
     s = Style(color)
     out = [s("class summary", "bold") + f": {_counts(summary)}"]
     if summary.submissions:
         out.append(f"  mean score {summary.mean_percent:.0f}%, "
                    f"{summary.duration_s:.1f} s")
     for kata in summary.katas:
-        out += ["", *_kata_text(s, kata)]
-    if summary.students:
-        out += ["", s("students", "bold")]
-        width = min(30, max(len(clean_line(x.student)) for x in summary.students))
-        for x in summary.students:
-            word = s(f"{STATUS_WORD[x.status]:<7}", STATUS_COLOUR.get(x.status, "yellow"))
-            name = f"{clean_line(x.student):<{width}}"
-            if x.status == "unmatched":
-                out.append(f"  {name}  {word}  {clean_line(x.file)}: {clean_line(x.message)}")
-                continue
-            score = f"{v.fmt_points(x.score)}/{v.fmt_points(x.max_score)}"
-            extra = ", ".join(x.diagnoses) or x.error
-            line = f"  {name}  {word}  {score:>7} {x.percent:4.0f}%  {x.kata}"
-            out.append(f"{line}  {extra}".rstrip() if extra else line)
+        out += ["", *_kata_text(s, kata, verbose)]
+    shown = [x for x in summary.students if verbose or x.status != "passed"]
+    if shown:
+        out += ["", s("students" if verbose else "students who did not pass", "bold")]
+        out += _student_lines(s, shown)
+    hidden = len(summary.students) - len(shown)
+    if hidden:
+        out.append(f"  ({hidden} passed: listed with --verbose and in the gradebook)")
     if summary.ignored and verbose:
         out += ["", s("ignored files", "bold")]
         out += [f"  {clean_line(i.file)}: {clean_line(i.message)}" for i in summary.ignored]
     if summary.interrupted:
-        out += ["", s(f"interrupted: {summary.pending} submissions not graded", "yellow", "bold")]
+        out += ["", s(f"interrupted: {_n(summary.pending, 'submission')} not graded",
+                      "yellow", "bold")]
     return "\n".join(out) + "\n"
 
 
+def _student_lines(s: Style, students: list[StudentSummary]) -> list[str]:
+    width = min(30, max(len(clean_line(x.student)) for x in students))
+    lines = []
+    for x in students:
+        word = s(f"{STATUS_WORD[x.status]:<7}", STATUS_COLOUR.get(x.status, "yellow"))
+        name = f"{clean_line(x.student):<{width}}"
+        if x.status == "unmatched":
+            lines.append(f"  {name}  {word}  {clean_line(x.file)}: {clean_line(x.message)}")
+            continue
+        score = f"{v.fmt_points(x.score)}/{v.fmt_points(x.max_score)}"
+        extra = ", ".join(x.diagnoses) or x.error
+        line = f"  {name}  {word}  {score:>7} {x.percent:4.0f}%  {x.kata}"
+        lines.append(f"{line}  {extra}" if extra else line)
+    return lines
+
+
 def _counts(summary: ClassSummary) -> str:
-    parts = [f"{summary.submissions} submissions", f"{summary.passed} passed",
+    parts = [_n(summary.submissions, "submission"), f"{summary.passed} passed",
              f"{summary.failed} failed", f"{summary.errors} errors"]
     if summary.unmatched:
         parts.append(f"{summary.unmatched} unmatched")
@@ -98,19 +118,27 @@ def _counts(summary: ClassSummary) -> str:
     return ", ".join(parts)
 
 
-def _kata_text(style: Style, kata: KataSummary) -> list[str]:
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _kata_text(style: Style, kata: KataSummary, verbose: bool) -> list[str]:
     title = f": {clean_line(kata.title)}" if kata.title else ""
     lines = [
         style(clean_line(kata.kata), "bold") + title,
-        f"  {kata.submissions} submissions: {kata.passed} passed, {kata.failed} failed, "
+        f"  {_n(kata.submissions, 'submission')}: {kata.passed} passed, {kata.failed} failed, "
         f"{kata.errors} errors; mean {kata.mean_percent:.0f}%, "
         f"median {kata.median_percent:.0f}%",
-        "  score distribution (% of the maximum)",
     ]
-    top = max((b.count for b in kata.histogram), default=0) or 1
-    for b in kata.histogram:
-        label = f"{b.low}-{b.high}%"
-        lines.append(f"    {label:>8} {'#' * round(20 * b.count / top):<20} {b.count}")
+    if verbose:
+        lines.append("  score distribution (% of the maximum)")
+        top = max((b.count for b in kata.histogram), default=0) or 1
+        for b in kata.histogram:
+            label = f"{b.low}-{b.high}%"
+            lines.append(f"    {label:>8} {'#' * round(20 * b.count / top):<20} {b.count}")
+    else:
+        bins = [f"{b.count} at {b.low}-{b.high}%" for b in kata.histogram if b.count]
+        lines.append("  scores: " + ", ".join(bins))
     if kata.cases:
         lines.append("  pass rate per case")
         width = min(40, max(len(case_label(c)) for c in kata.cases))

@@ -75,8 +75,16 @@ def _cases(s: b.Style, result: Result, verbose: bool) -> list[str]:
     width = min(_NAME_WIDTH_CAP, max(len(v.case_label(c)) for c in result.cases))
     repeats = v.first_with_same_error(result)
     lines = [s("cases", "bold")]
+    shown_in_full = False
     for case in result.cases:
-        lines += b.case_block(s, case, name_width=width, repeats=repeats, verbose=verbose)
+        # The first visible mismatch is shown in full; the rest in a line each.
+        full = verbose or not (case.mismatches and not case.hidden) or not shown_in_full
+        shown_in_full = shown_in_full or bool(case.mismatches and not case.hidden)
+        lines += b.case_block(
+            s, case, name_width=width, repeats=repeats, verbose=verbose, detailed=full
+        )
+    if not verbose and sum(1 for c in result.cases if c.mismatches and not c.hidden) > 1:
+        lines.append(s("  (`grade --verbose` shows every mismatch in full)", "dim"))
     return lines
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ Mode = Literal["auto", "fork", "spawn"]
 READY_SECONDS = 60.0
 SLACK_SECONDS = 30.0
 CLOSE_SECONDS = 2.0
+READ_SECONDS = 5.0
 IS_LINUX = sys.platform.startswith("linux")
 
 
@@ -100,6 +102,9 @@ class _Server:
             else:
                 self.proc = _spawn_server(theirs)
                 self.pid = self.proc.pid
+        except BaseException:
+            self.sock.close()
+            raise
         finally:
             theirs.close()
         self.ready = False
@@ -134,13 +139,20 @@ class _Server:
             send_frame(self.sock, header, parts)
         except OSError as exc:
             raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        except BaseException:  # interrupted half-way: the stream is out of step
+            self.close(kill=True)
+            raise
 
     def receive(self) -> RunOutcome:
-        self.sock.settimeout(max(0.01, self.deadline - time.monotonic()))
+        # At least a few seconds: the outcome may be waiting while run_many's caller was busy.
+        self.sock.settimeout(max(READ_SECONDS, self.deadline - time.monotonic()))
         try:
             frame = recv_frame(self.sock, self.max_payload)
         except (OSError, ProtocolError) as exc:
             raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        except BaseException:
+            self.close(kill=True)
+            raise
         if frame is None or frame[0].get("op") != "outcome":
             raise _ServerLost("the fork server hung up")
         return decode_outcome(frame[0], frame[1], self.keys)
@@ -168,7 +180,7 @@ class _Server:
         self.reaped = True
         if kill:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, 9)
+                os.kill(self.pid, signal.SIGKILL)
         if self.proc is not None:
             try:
                 self.proc.wait(CLOSE_SECONDS)
@@ -186,7 +198,7 @@ class _Server:
                 return
             if time.monotonic() > end:
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.pid, 9)
+                    os.kill(self.pid, signal.SIGKILL)
                 end = float("inf")
             time.sleep(0.001)
 
@@ -214,7 +226,11 @@ class Sandbox:
         self._servers: list[_Server] = []
         self._idle: list[_Server] = []
         self._closed = False
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
 
     def start(self) -> None:
         """Start the fork servers (the constructor does; idempotent)."""
@@ -232,6 +248,7 @@ class Sandbox:
 
     @property
     def warnings(self) -> tuple[str, ...]:
+        """Notes about how the sandbox started (e.g. spawn instead of fork)."""
         return tuple(self._notes)
 
     def _take(self) -> _Server:
@@ -257,6 +274,9 @@ class Sandbox:
             server.close(kill=True)
             self._idle.append(server)
             return _lost(job, str(exc))
+        except BaseException:  # a job it cannot encode, an interrupt: the server stays ours
+            self._idle.append(server)
+            raise
 
     def _finish(self, server: _Server, job: Job) -> RunOutcome:
         """Receive one outcome (the server has the job) and put the server back."""
@@ -265,8 +285,9 @@ class Sandbox:
         except _ServerLost as exc:
             server.close(kill=True)
             outcome = _lost(job, str(exc))
-        self._idle.append(server)
-        return _with_warnings(outcome, tuple(self._notes)) if self._notes else outcome
+        finally:
+            self._idle.append(server)
+        return outcome
 
     def run(self, job: Job) -> RunOutcome:
         """Run one submission and wait for its outcome."""
@@ -337,9 +358,3 @@ class Sandbox:
         warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
         with contextlib.suppress(Exception):
             self.close()
-
-
-def _with_warnings(outcome: RunOutcome, extra: tuple[str, ...]) -> RunOutcome:
-    import dataclasses
-
-    return dataclasses.replace(outcome, warnings=(*extra, *outcome.warnings))

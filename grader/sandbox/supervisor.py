@@ -182,7 +182,9 @@ class JobRun:
                 st.hello = [str(w)[:2000] for w in header["warnings"][:20]]
             elif kind == "imported" and not st.imported:
                 st.imported = True
-            elif kind == "import-failed" and header.get("status") in _IMPORT_STATUSES:
+            elif kind == "import-failed" and not st.imported and st.failure is None:
+                if header.get("status") not in _IMPORT_STATUSES:
+                    self._malformed("bad import status")
                 st.failure = header
             elif kind == "call" and st.imported and self._call_frame(header, payload):
                 pass

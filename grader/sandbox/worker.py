@@ -83,7 +83,7 @@ def _setup_fds(pipes: WorkerPipes) -> None:
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]  # out of 0-3's way
     for target, fd in enumerate(high):
         os.dup2(fd, target)
-    os.closerange(RESULT_FD + 1, max(os.sysconf("SC_OPEN_MAX"), 4096))
+    _close_from(RESULT_FD + 1)
     _keep.extend([sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__])
     _keep.append(sys.__stderr__)
     stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
@@ -98,15 +98,28 @@ def _setup_fds(pipes: WorkerPipes) -> None:
     faulthandler.enable(file=sys.stderr)
 
 
+def _close_from(lowest: int) -> None:
+    """Close every fd >= lowest (by listing them where we can: the limit may be huge)."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except (OSError, ValueError):
+        os.closerange(lowest, max(os.sysconf("SC_OPEN_MAX"), 4096))
+        return
+    for fd in fds:
+        if fd >= lowest:
+            with contextlib.suppress(OSError):  # the listing's own fd is already closed
+                os.close(fd)
+
+
 def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
     os.setsid()
     limits.die_with_parent(signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(EXIT_INTERNAL)
     signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGALRM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     force_single_thread_blas()
     warnings = limits.apply_limits(lim)
     folder = os.path.dirname(submission)
@@ -266,6 +279,19 @@ def _call(
     return header, end
 
 
+def _silence_output() -> None:
+    """Probes are the grader's own calls: what they print is not the student's output."""
+    _flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _Context) -> None:
     calls = job["calls"]
     budget = ctx.limits.total_result_bytes
@@ -276,6 +302,7 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
         if calls[index]["group"] == "probe" and not probes_started:
             probes_started = True
             _send({"type": "probes"})
+            _silence_output()
         kwargs = calls[index]["kwargs"]
         templates = {k: codec.decode_arguments(v, payload) for k, v in kwargs.items()}
         encoder = capture.ResultEncoder(ctx.limits.result_bytes, budget)

@@ -161,6 +161,13 @@ def _unique(names: list[str], key: str, what: str, fail: Fail) -> None:
 def check_kata(kata: Kata, raw: dict[str, Any], fail: Fail) -> None:
     """Cross-field checks; ``raw`` is the data the Kata was built from."""
     _unique([p.name for p in kata.params], "params", "parameter", fail)
+    for i, param in enumerate(kata.params):
+        if isinstance(param.default, list):
+            array_shape(param.default, ("params", i, "default"), fail)
+        elif isinstance(param.default, dict):
+            fail(("params", i, "default"),
+                 "a default is a number, true/false, text, null or a list of numbers, "
+                 "got a mapping")
     _unique([r.name for r in kata.returns], "returns", "return value", fail)
     _unique([c.name for c in kata.cases], "cases", "case name", fail)
     if kata.structure is not None:

@@ -41,10 +41,12 @@ MAX_DEPTH = 32
 """Deepest nesting accepted (a 4-D literal array inside a case is depth 7)."""
 MAX_VALUES = 200_000
 """Most values a document may expand to (guards against alias bombs)."""
-_C_PARSER_INDICATORS = 5000
+_C_PARSER_INDICATORS = 1000
 """libyaml's C composer recurses per nesting level and can overflow the C
-stack on pathological input: above this many indicator characters (an
-upper bound on the nesting depth) we use the pure-Python composer."""
+stack on pathological input (depth 2000 crashes a thread with a 512 KB
+stack): above this many collection indicators (an upper bound on the
+nesting depth) we use the pure-Python composer, which raises RecursionError."""
+_INDICATOR_RE = re.compile(r"[\[{]|[-:?](?=[ \t\r\n]|$)", re.M)
 
 
 def _configure(cls: Any) -> Any:
@@ -135,7 +137,7 @@ def _describe_yaml_error(exc: yaml.YAMLError, text: str) -> YamlProblem:
 
 
 def _compose(text: str) -> yaml.Node | None:
-    count = sum(text.count(c) for c in "[{-:?")
+    count = sum(1 for _ in _INDICATOR_RE.finditer(text))
     loader_cls = _FAST if count <= _C_PARSER_INDICATORS else PyLoader
     loader = loader_cls(text)
     try:

@@ -73,7 +73,7 @@ GAMMA_BETA_SWAPPED = Entry(
         title="gamma and beta swapped",
         notes=(
             "your output equals {beta} * x_hat + {gamma}: {gamma} is the scale and {beta}"
-            " the shift, so each channel's mean should come out as {beta}, not {gamma}",
+            " the shift, so {each_affine} mean should come out as {beta}, not {gamma}",
         ),
         help="multiply by {gamma} and add {beta}",
         help_code=AFFINE_CODE,

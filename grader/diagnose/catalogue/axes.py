@@ -12,7 +12,7 @@ from collections.abc import Callable
 from grader.diagnose.entry import Entry, EvidenceSpec, Text
 from grader.diagnose.layout import Grouping, Layout
 
-HELP = "compute one mean and variance {expected_per}, over {expected} (axes {expected_axes})"
+HELP = "compute one mean and variance {expected_per}, over {expected} ({expected_axes_text})"
 SOURCE = (r"axis\s*=\s*{axes_regex}",)
 
 
@@ -56,15 +56,21 @@ def _any(layout: Layout) -> Grouping | None:
 
 
 EVIDENCE = (  # your output is normalized over YOUR groups: that betrays them
-    EvidenceSpec("group_mean", "mean of {output} {per}, {where}", grouping="observed"),
-    EvidenceSpec("group_var", "variance of {output} {per}, {where}", grouping="observed"),
+    EvidenceSpec("group_mean", "mean of {output} {per}, {where}", grouping="telling"),
+    EvidenceSpec("group_var", "variance of {output} {per}, {where}", grouping="telling"),
 )
 
 
 def _entry(
-    id: str, name: str, axes: Callable[[Layout], Grouping | None], title: str, *notes: str
+    id: str,
+    name: str,
+    axes: Callable[[Layout], Grouping | None],
+    title: str,
+    *notes: str,
+    forms: dict[str, Text] | None = None,
 ) -> Entry:
     return Entry(
+        forms=forms or {},
         id=id,
         category="structure",
         name=name,
@@ -81,7 +87,7 @@ PER_ACTIVATION = _entry(
     _per_activation,
     "statistics computed over {reduced} alone, one mean and variance per ({kept}) activation,"
     " instead of {expected_per}",
-    "you reduced over {reduced} only (axis {reduced_axes}), so every ({kept}) position gets its"
+    "you reduced over {reduced} only ({reduced_axes_text}), so every ({kept}) position gets its"
     " own mean and variance: that is the per-activation normalization of a fully connected"
     " layer; {expected_description}",
     "a convolution applies the same filter at every position, so every position of a feature"
@@ -93,7 +99,7 @@ LAYER_NORM = _entry(
     "LayerNorm",
     _layer,
     "statistics computed per sample over {reduced} instead of {expected_per}",
-    "you reduced over {reduced} (axes {reduced_axes}): that is LayerNorm; {expected_description}",
+    "you reduced over {reduced} ({reduced_axes_text}): that is LayerNorm; {expected_description}",
 )
 
 INSTANCE_NORM = _entry(
@@ -101,7 +107,7 @@ INSTANCE_NORM = _entry(
     "InstanceNorm",
     _instance,
     "statistics computed per sample and channel over {reduced} instead of {expected_per}",
-    "you reduced over {reduced} (axes {reduced_axes}) separately for every sample and channel:"
+    "you reduced over {reduced} ({reduced_axes_text}) separately for every sample and channel:"
     " that is InstanceNorm; {expected_description}",
 )
 
@@ -110,7 +116,7 @@ BATCH_NORM = _entry(
     "BatchNorm",
     _batch,
     "statistics computed {reduced_per} over {reduced} instead of {expected_per}",
-    "you reduced over {reduced} (axes {reduced_axes}), pooling the whole batch: that is"
+    "you reduced over {reduced} ({reduced_axes_text}), pooling the whole batch: that is"
     " BatchNorm; {expected_description}",
 )
 
@@ -121,6 +127,19 @@ GROUP_NORM = _entry(
     "statistics computed per sample over groups of {block} channels instead of {expected_per}",
     "you reduced over {reduced} within blocks of {block} consecutive channels: that is"
     " GroupNorm with {groups_seen} groups; {expected_description}",
+    forms={
+        "block-param": Text(
+            title="{groups} used as the number of channels per group instead of the number of"
+            " groups",
+            notes=(
+                "with {groups} = {groups_value} you made groups of {block} channels, so"
+                " {groups_seen} groups; GroupNorm cuts the channels into {groups} groups of"
+                " C // {groups} channels each",
+            ),
+            help="reshape to ({groups}, C // {groups}) along the channel axis, in that order",
+            help_code="{stats_code}",
+        )
+    },
 )
 
 GLOBAL_NORM = _entry(
@@ -137,7 +156,7 @@ WRONG_AXES = _entry(
     "",
     _any,
     "statistics computed over {reduced} instead of over {expected}",
-    "you reduced over {reduced} (axes {reduced_axes}), one mean and variance {reduced_per};"
+    "you reduced over {reduced} ({reduced_axes_text}), one mean and variance {reduced_per};"
     " {expected_description}",
 )
 

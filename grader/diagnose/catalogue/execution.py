@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import signal
 
@@ -59,6 +58,8 @@ def _import_error(ctx: Context) -> list[Finding]:
 def _missing_function(ctx: Context) -> list[Finding]:
     if ctx.outcome.status != "missing-function":
         return []
+    import difflib
+
     entry = ctx.kata.entry
     defined = list(ctx.outcome.defined_functions)
     close = difflib.get_close_matches(entry, defined, n=1, cutoff=0.6)
@@ -101,7 +102,7 @@ def _exceptions(ctx: Context) -> list[Finding]:
         assert first.call is not None and first.call.exception is not None
         exc = first.call.exception
         frame = last_frame(exc)
-        message = exc.message if first.visible else ""
+        message = exc.message.strip() if first.visible else ""
         facts = {
             "type": kind,
             "message": message,

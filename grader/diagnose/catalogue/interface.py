@@ -116,10 +116,13 @@ def _wrong_shape(ctx: Context) -> list[Finding]:
     item, k = shown[0]
     assert item.outputs is not None and item.reference is not None
     yours, ref = item.outputs[k], item.reference[k]
+    x = item.kwargs.get(ctx.param("input"))
+    same_as_input = x is not None and np.shape(x) == ref.shape
     facts = {
         "output": ctx.kata.returns[k].name,
         "yours": shape_text(yours.shape) if item.visible else f"{yours.ndim}-d",
         "expected": shape_text(ref.shape) if item.visible else f"{ref.ndim}-d",
+        "expected_code": f"{ctx.param('input')}.shape" if same_as_input else shape_text(ref.shape),
         "cases": names([i for i, _ in items]),
     }
     form = "reshape" if item.visible and yours.size == ref.size else ""
@@ -186,10 +189,13 @@ WRONG_SHAPE = Entry(
                 "it has the right number of values, arranged in another shape ({cases})",
             ),
             help="reshape the result to {expected} before returning it",
-            help_code="{output} = {output}.reshape{expected}",
+            help_code="{output} = {output}.reshape({expected_code})",
         )
     },
-    source=(r"\.reshape\(|\.flatten\(|\.ravel\(|\.squeeze\(",),
+    source=(
+        r"return\b.*(\.reshape\(|\.flatten\(|\.ravel\(|\.squeeze\(|np\.squeeze\()",
+        r"^\s*return\b",
+    ),
     detect=_wrong_shape,
 )
 

@@ -37,8 +37,16 @@ def _mutated(ctx: Context) -> list[Finding]:
     for i in items:
         assert i.result is not None
         mutated += [m for m in i.result.mutated if m not in mutated]
-    facts = {"names": " and ".join(mutated), "first": mutated[0], "cases": names(items)}
-    return [Finding(MUTATED_INPUT, facts, cases=[i.key for i in items])]
+    facts = {
+        "names": " and ".join(mutated),
+        "first": mutated[0],
+        "cases": names(items),
+        "hold": "holds" if len(mutated) == 1 else "hold",
+        "arguments": "argument" if len(mutated) == 1 else "arguments",
+    }
+    buffers = {ctx.param("running_mean"), ctx.param("running_var")}
+    form = "buffers" if set(mutated) <= buffers else ""
+    return [Finding(MUTATED_INPUT, facts, form=form, cases=[i.key for i in items])]
 
 
 def _unrecognised(ctx: Context) -> list[Finding]:
@@ -114,16 +122,28 @@ MUTATED_INPUT = Entry(
     id="mutated-input",
     category="output",
     text=Text(
-        title="{entry} modifies its argument {names} in place",
+        title="{entry} modifies its {arguments} {names} in place",
         notes=(
-            "after the call the caller's {names} no longer holds the values passed in; in a"
-            " network that array is still needed, by the next layer or by the backward pass"
+            "after the call the caller's {names} no longer {hold} the values passed in; in a"
+            " network they are still needed, by the next layer or by the backward pass"
             " ({cases})",
         ),
         help="work on new arrays: `{first} = {first} - mean` creates one, `{first} -= mean`"
         " overwrites the caller's",
         help_code="{first} = {first} - mean  # not {first} -= mean",
     ),
+    forms={
+        "buffers": Text(
+            title="{entry} modifies its {arguments} {names} in place",
+            notes=(
+                "after the call the caller's {names} no longer {hold} the values passed in;"
+                " this kata returns the new running statistics as new arrays and leaves the"
+                " caller's buffers alone ({cases})",
+            ),
+            help="compute the new running statistics into new arrays and return them",
+            help_code="new_mean = (1 - {momentum}) * {running_mean} + {momentum} * mean",
+        )
+    },
     source=(
         r"\b{first}\s*(-=|\+=|\*=|/=)",
         r"\b{first}\s*\[[^\]]*\]\s*(=|-=|\+=|\*=|/=)(?!=)",

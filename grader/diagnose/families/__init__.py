@@ -25,6 +25,8 @@ class Family(Protocol):
     name: str
     structure_role: str | None
     """The output role whose elements share statistics (perturbation probes)."""
+    min_group: int
+    """The fewest values per statistic for which the formula is not degenerate."""
 
     def stages(self, kata: Kata) -> Stages: ...
 
@@ -79,9 +81,11 @@ def group_stats(
     x: np.ndarray, grouping: Grouping, kwargs: Mapping[str, Any], layout: Layout, ddof: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(mean, var) broadcast like ``x``, (mean, var) with reduced axes dropped, m."""
-    groups = grouping.count(kwargs)
     channel = layout.channel
-    if grouping.groups is not None and groups is not None and channel is not None:
+    groups = grouping.count(kwargs, x.shape[channel]) if channel is not None else None
+    if grouping.grouped and channel is not None:
+        if groups is None:
+            raise ValueError("no group count")
         size = x.shape[channel]
         if groups < 1 or size % groups:
             raise ValueError("groups do not divide the channels")

@@ -28,6 +28,7 @@ from grader.spec.model import Kata
 
 class Backward:
     name = "norm-backward"
+    min_group = 3
     structure_role: str | None = None
 
     def stages(self, kata: Kata) -> Stages:

@@ -36,6 +36,7 @@ from grader.spec.model import Kata
 
 class Normalization:
     name = "normalization"
+    min_group = 2
     structure_role: str | None = "y"
 
     def stages(self, kata: Kata) -> Stages:

@@ -42,6 +42,7 @@ from grader.spec.model import Kata
 
 class Running:
     name = "running-norm"
+    min_group = 2
     structure_role: str | None = "y"
 
     def stages(self, kata: Kata) -> Stages:
@@ -101,7 +102,7 @@ class Running:
             new_mean, new_var = old_mean, old_var
             if update:
                 _, _, batch_mean, _, _ = stats(0)
-                _, _, batch_var, _, _ = stats(int(variant.get("running_ddof", "1")))
+                _, _, _, batch_var, _ = stats(int(variant.get("running_ddof", "1")))
                 if batch_mean.shape != old_mean.shape:
                     raise ValueError("statistics do not match the running buffers")
                 keep = momentum if variant.get("momentum") == "keras" else 1.0 - momentum

@@ -1,0 +1,10 @@
+# expect: failed
+# diagnoses: epsilon-outside-sqrt
+import numpy as np
+
+
+def batch_norm_forward(x_batch, gamma, beta, epsilon=1e-5):
+    mean = x_batch.mean()
+    var = x_batch.var()
+    y = gamma * (x_batch - mean) / (np.sqrt(var) + epsilon) + beta
+    return y, mean, var
