@@ -162,7 +162,10 @@ def _counterexample(s: Style, gutter: str, ce: Counterexample) -> list[str]:
     return lines
 
 
-def diagnosis_block(s: Style, d: Diagnosis, file: str) -> list[str]:
+def diagnosis_block(
+    s: Style, d: Diagnosis, file: str, case_count: int | None = None
+) -> list[str]:
+    """One diagnosis, rustc-style; ``case_count`` (all cases) shortens "seen in"."""
     lvl = v.level(d)
     colour = _LEVEL_COLOUR[lvl]
     tag = f"{lvl}[{clean_line(d.id)}]"
@@ -203,7 +206,10 @@ def diagnosis_block(s: Style, d: Diagnosis, file: str) -> list[str]:
     if d.counterexample is not None:
         lines += _counterexample(s, gutter, d.counterexample)
     if d.cases:
-        lines += _note(s, gutter, "seen in", ", ".join(clean_line(c) for c in d.cases))
+        if case_count is not None and len(set(d.cases)) == case_count > 3:
+            lines += _note(s, gutter, "seen in", f"every case ({case_count})")
+        else:
+            lines += _note(s, gutter, "seen in", ", ".join(clean_line(c) for c in d.cases))
     return lines
 
 

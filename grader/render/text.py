@@ -31,7 +31,7 @@ def render_text(result: Result, *, color: bool = False, verbose: bool = False) -
         out += ["", *_captured(s, label, text, verbose)]
 
     for d in result.diagnoses:
-        out += ["", *b.diagnosis_block(s, d, file)]
+        out += ["", *b.diagnosis_block(s, d, file, len(result.cases))]
 
     extra = _advice(s, result, verbose)
     if extra:
