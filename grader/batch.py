@@ -158,7 +158,7 @@ class ClassRun:
         from grader.cli import limits_from_args
         from grader.grading import prepare
 
-        limits: Limits = limits_from_args(self.args)  # type: ignore[assignment]
+        limits: Limits = limits_from_args(self.args)
         return {
             kata_id: prepare(
                 kata,
@@ -175,8 +175,11 @@ class ClassRun:
         todo: Sequence[tuple[Submission, Kata]],
         prepared: dict[str, PreparedKata],
     ) -> None:
+        from grader.batch_build import Builder, build_processes
         from grader.grading import make_jobs
 
+        # Every job of every student (visible cases, then the hidden ones) through
+        # one run_many: `owner` maps a job back to (student, job of the student).
         jobs: list[Job] = []
         owner: list[tuple[int, int]] = []
         sizes: list[int] = []
@@ -185,8 +188,6 @@ class ClassRun:
             sizes.append(len(mine))
             owner.extend((i, j) for j in range(len(mine)))
             jobs.extend(mine)
-        from grader.batch_build import Builder, build_processes
-
         diagnose = not self.args.no_diagnosis
         builder = Builder(prepared, self._build, self._finished,
                           processes=build_processes(_jobs(self.args), len(todo), diagnose))

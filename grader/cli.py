@@ -18,9 +18,11 @@ from grader.batch_options import add_batch_arguments, batch_requested
 from grader.errors import UsageError
 
 if TYPE_CHECKING:
+    from grader.sandbox.types import Limits
     from grader.spec.catalogue import KataCatalogue
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+MAX_TIMEOUT = 86400.0  # seconds: a day; more (or inf, nan) is a typo, not a limit
 FORMATS = (
     "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
 )
@@ -126,6 +128,7 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
         from grader.selection import select_kata
 
         catalogue = _catalogue(args.katas_dir)
+        _warn_catalogue_errors(catalogue)
         kata = select_kata(path, catalogue, args.kata)
         prepared = prepare(
             kata,
@@ -140,15 +143,15 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
 
 
-def limits_from_args(args: argparse.Namespace) -> object:
+def limits_from_args(args: argparse.Namespace) -> Limits:
     import dataclasses
-
-    from grader.sandbox.types import Limits
 
     limits = Limits()
     if args.timeout is not None:
-        if args.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
+        if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
+            raise UsageError(
+                f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}"
+            )
         limits = dataclasses.replace(limits, timeout=args.timeout)
     if args.memory_mb is not None:
         if args.memory_mb < 64:
@@ -176,7 +179,12 @@ def emit(args: argparse.Namespace, text: str, *, result_for_summary: object = No
     from grader.output import append_text, write_atomic
 
     if args.output is not None:
-        write_atomic(args.output, text)
+        try:
+            write_atomic(args.output, text)
+        except OSError as exc:
+            raise UsageError(
+                f"--output {args.output}: cannot write it ({exc.strerror or exc})"
+            ) from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -187,17 +195,22 @@ def emit(args: argparse.Namespace, text: str, *, result_for_summary: object = No
         append_text(Path(summary), step_summary(result_for_summary))  # type: ignore[arg-type]
 
 
+def _warn_catalogue_errors(catalogue: KataCatalogue) -> None:
+    """Kata files that failed to load: named on stderr, the other katas still work."""
+    for error in catalogue.errors:
+        print(f"grade: warning: {error}", file=sys.stderr)
+
+
 def _list_or_show(args: argparse.Namespace) -> int:
     from grader.render.kata import render_kata, render_kata_list
 
     catalogue = _catalogue(args.katas_dir)
-    for error in catalogue.errors:
-        print(f"grade: warning: {error}", file=sys.stderr)
+    _warn_catalogue_errors(catalogue)
     if args.show:
         try:
             kata = catalogue.get(args.show)
         except LookupError as exc:
-            raise UsageError(str(exc.args[0] if exc.args else exc)) from None
+            raise UsageError(str(exc)) from None
         sys.stdout.write(render_kata(kata, color=use_color(args)))
     else:
         sys.stdout.write(render_kata_list(catalogue.all(), color=use_color(args)))
@@ -224,7 +237,7 @@ def _init(argv: list[str]) -> int:
     try:
         kata = catalogue.get(args.kata)
     except LookupError as exc:
-        raise UsageError(str(exc.args[0] if exc.args else exc)) from None
+        raise UsageError(str(exc)) from None
     target = args.output or Path(f"{kata.entry}.py")
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
@@ -26,10 +26,10 @@ Problem = Literal["returned-none", "wrong-return-type", "wrong-shape", "refused"
 class CaseVerdict:
     passed: bool
     mismatches: list[Mismatch] = field(default_factory=list)
-    problem: Union[Problem, None] = None
+    problem: Problem | None = None
 
 
-def as_outputs(value: Union[Value, None], n: int) -> Union[list[np.ndarray], None]:
+def as_outputs(value: Value | None, n: int) -> list[np.ndarray] | None:
     """The student's return value as ``n`` arrays, or None when it is not that.
 
     One output must be an array; several outputs must be a tuple or list of
@@ -49,7 +49,7 @@ def as_outputs(value: Union[Value, None], n: int) -> Union[list[np.ndarray], Non
     return None
 
 
-def classify_value(value: Union[Value, None], n: int) -> Union[Problem, None]:
+def classify_value(value: Value | None, n: int) -> Problem | None:
     """Why a return value cannot be compared at all (None when it can)."""
     if as_outputs(value, n) is not None:
         return None
@@ -70,18 +70,7 @@ def compare_array(
     ref = np.asarray(reference, dtype=np.float64)
     total = int(ref.size)
     if yours.shape != ref.shape:
-        return Mismatch(
-            output=name,
-            mismatched=total,
-            total=total,
-            max_abs_diff=0.0,
-            max_rel_diff=0.0,
-            rtol=tol.rtol,
-            atol=tol.atol,
-            shape_yours=list(yours.shape),
-            shape_reference=list(ref.shape),
-            dtype_yours=str(yours.dtype),
-        )
+        return shape_mismatch(yours.shape, str(yours.dtype), ref, name, tol)
     mine = _as_float(yours)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(mine - ref)
@@ -102,12 +91,16 @@ def compare_array(
                     reference=float(ref[idx]),
                 )
             )
+    max_abs = float(diff[finite].max()) if finite.any() else 0.0
+    max_rel = float(rel[finite].max()) if finite.any() else 0.0
+    if hidden:  # the order of magnitude only: full digits could spell a hidden input
+        max_abs, max_rel = _coarse(max_abs), _coarse(max_rel)
     return Mismatch(
         output=name,
         mismatched=int(bad.sum()),
         total=total,
-        max_abs_diff=float(diff[finite].max()) if finite.any() else 0.0,
-        max_rel_diff=float(rel[finite].max()) if finite.any() else 0.0,
+        max_abs_diff=max_abs,
+        max_rel_diff=max_rel,
         rtol=tol.rtol,
         atol=tol.atol,
         shape_yours=list(yours.shape),
@@ -118,8 +111,40 @@ def compare_array(
     )
 
 
+def shape_mismatch(
+    shape: Sequence[int], dtype: str, reference: np.ndarray, name: str, tol: Tolerance
+) -> Mismatch:
+    """Every element differs: the student's output has another shape."""
+    total = int(reference.size)
+    return Mismatch(
+        output=name,
+        mismatched=total,
+        total=total,
+        max_abs_diff=0.0,
+        max_rel_diff=0.0,
+        rtol=tol.rtol,
+        atol=tol.atol,
+        shape_yours=[int(n) for n in shape],
+        shape_reference=list(reference.shape),
+        dtype_yours=dtype,
+    )
+
+
+def sized_outputs(value: Value | None, n: int) -> list[ArrayValue] | None:
+    """The ``n`` outputs when each is a numeric array, kept or refused for its size."""
+    items = [value] if n == 1 else (
+        list(value.items) if isinstance(value, SequenceValue) and len(value.items) == n else []
+    )
+    if not items or not all(
+        isinstance(i, ArrayValue) and (i.array is not None or i.refused == "too-large")
+        for i in items
+    ):
+        return None
+    return items  # type: ignore[return-value]
+
+
 def compare_case(
-    value: Union[Value, None],
+    value: Value | None,
     reference: Sequence[np.ndarray],
     names: Sequence[str],
     tol: Tolerance,
@@ -128,16 +153,30 @@ def compare_case(
 ) -> CaseVerdict:
     outputs = as_outputs(value, len(names))
     if outputs is None:
+        # An array refused for its size still has a shape: a wrong one is a wrong shape.
+        sized = sized_outputs(value, len(names)) or []
+        wrong = [
+            shape_mismatch(item.shape, item.dtype, np.asarray(ref), name, tol)
+            for item, ref, name in zip(sized, reference, names, strict=False)
+            if tuple(item.shape) != np.shape(ref)
+        ]
+        if wrong:
+            return CaseVerdict(passed=False, mismatches=wrong, problem="wrong-shape")
         return CaseVerdict(passed=False, problem=classify_value(value, len(names)))
     mismatches = [
         compare_array(mine, ref, name, tol, hidden=hidden)
-        for mine, ref, name in zip(outputs, reference, names)
+        for mine, ref, name in zip(outputs, reference, names, strict=True)
     ]
     failing = [m for m in mismatches if m.mismatched]
-    problem: Union[Problem, None] = None
+    problem: Problem | None = None
     if any(m.shape_yours != m.shape_reference for m in failing):
         problem = "wrong-shape"
     return CaseVerdict(passed=not failing, mismatches=failing, problem=problem)
+
+
+def _coarse(x: float) -> float:
+    """``x`` to one significant digit."""
+    return float(f"{x:.0e}") if np.isfinite(x) else x
 
 
 def _as_float(array: np.ndarray) -> np.ndarray:

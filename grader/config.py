@@ -25,17 +25,22 @@ def project_katas_dirs(start: Path) -> list[Path]:
     pyproject = find_pyproject(start)
     if pyproject is None:
         return []
+    try:
+        raw = pyproject.read_bytes()
+    except OSError:
+        return []
+    if b"grade" not in raw:  # no [tool.grade] table: skip importing a TOML parser
+        return []
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         try:
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found]
         except ImportError:
             return []
     try:
-        with open(pyproject, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return []
     table = data.get("tool", {}).get("grade", {})
     if not isinstance(table, dict):

@@ -8,12 +8,14 @@ nothing a submission prints or raises can carry hidden data into a report.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import dataclasses
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Union
+from typing import Protocol
 
 import msgspec
 import numpy as np
@@ -29,7 +31,10 @@ from grader.sandbox.types import (
     ExceptionInfo,
     Job,
     Limits,
+    OtherValue,
     RunOutcome,
+    SequenceValue,
+    Value,
 )
 from grader.spec.model import Kata
 
@@ -56,7 +61,7 @@ def prepare(
     kata: Kata,
     solutions_dirs: Sequence[Path],
     *,
-    limits: Union[Limits, None] = None,
+    limits: Limits | None = None,
     diagnose: bool = True,
 ) -> PreparedKata:
     cases = materialize(kata)
@@ -70,7 +75,7 @@ def prepare(
     return PreparedKata(kata, cases, reference, outputs, probes, kata_limits(kata, limits))
 
 
-def kata_limits(kata: Kata, override: Union[Limits, None]) -> Limits:
+def kata_limits(kata: Kata, override: Limits | None) -> Limits:
     """Defaults, then the kata's own limits, then the command line's."""
     limits = Limits()
     if kata.limits.timeout is not None:
@@ -106,7 +111,7 @@ def build_result(
     *,
     display_name: str,
     diagnose: bool = True,
-    started: Union[float, None] = None,
+    started: float | None = None,
 ) -> Result:
     kata = prepared.kata
     visible = outcomes[0]
@@ -121,7 +126,7 @@ def build_result(
         _case_result(prepared, case, calls.get(case.name), visible, files)
         for case in prepared.cases
     ]
-    scored = [r for r, c in zip(results, prepared.cases) if not c.spec.performance]
+    scored = [r for r, c in zip(results, prepared.cases, strict=True) if not c.spec.performance]
     status: Status
     returned = any(r.status != "error" for r in scored)
     if run_failure is not None or (scored and not returned):
@@ -158,12 +163,12 @@ def grade_submission(
     prepared: PreparedKata,
     sandbox: SandboxLike,
     *,
-    display_name: Union[str, None] = None,
+    display_name: str | None = None,
     diagnose: bool = True,
 ) -> Result:
     started = time.perf_counter()
     jobs = make_jobs(prepared, submission)
-    outcomes: list[Union[RunOutcome, None]] = [None] * len(jobs)
+    outcomes: list[RunOutcome | None] = [None] * len(jobs)
     for index, outcome in sandbox.run_many(jobs):
         outcomes[index] = outcome
     done = [o for o in outcomes if o is not None]
@@ -186,7 +191,7 @@ class SandboxLike(Protocol):
 def _case_result(
     prepared: PreparedKata,
     case: MaterializedCase,
-    call: Union[CallOutcome, None],
+    call: CallOutcome | None,
     visible: RunOutcome,
     files: dict[str, str],
 ) -> CaseResult:
@@ -206,9 +211,8 @@ def _case_result(
         return msgspec.structs.replace(base, error=ErrorInfo(kind=kind))  # type: ignore[arg-type]
     duration = call.duration * 1000
     if call.status != "ok":
-        kind = call.status if call.status != "crashed" else "crashed"
         return msgspec.structs.replace(
-            base, error=_error_info(kind, call.exception, files), duration_ms=duration
+            base, error=_error_info(call.status, call.exception, files), duration_ms=duration
         )
     tol = spec.tolerance or prepared.kata.tolerance
     verdict = compare_case(
@@ -237,14 +241,12 @@ def _case_result(
 def _file_names(submission: Path, display_name: str) -> dict[str, str]:
     """The submission's path as the sandbox reports it -> as the user named it."""
     names = {str(submission): display_name}
-    try:
+    with contextlib.suppress(OSError):
         names[str(submission.resolve())] = display_name
-    except OSError:
-        pass
     return names
 
 
-def _error_info(kind: str, exc: Union[ExceptionInfo, None], files: dict[str, str]) -> ErrorInfo:
+def _error_info(kind: str, exc: ExceptionInfo | None, files: dict[str, str]) -> ErrorInfo:
     if exc is None:
         return ErrorInfo(kind=kind)  # type: ignore[arg-type]
     return ErrorInfo(
@@ -262,12 +264,30 @@ def _error_info(kind: str, exc: Union[ExceptionInfo, None], files: dict[str, str
     )
 
 
+_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
+
+
 def _redact(call: CallOutcome) -> CallOutcome:
-    """A hidden case's outcome with the exception's message removed."""
-    if call.exception is None:
-        return call
-    exc = dataclasses.replace(call.exception, message="")
-    return dataclasses.replace(call, exception=exc)
+    """A hidden case's outcome without any text the submission wrote.
+
+    The exception's message goes; type names stay only when they are Python's
+    own (a class the submission made, ``type(f"E{X[0]}", ...)``, could spell
+    the inputs), and what the function returned keeps no repr.
+    """
+    exc = call.exception
+    if exc is not None:
+        kind = exc.type if exc.type in _BUILTIN_TYPES else "Exception"
+        exc = dataclasses.replace(exc, message="", type=kind)
+    value = _redact_value(call.value) if call.value is not None else None
+    return dataclasses.replace(call, exception=exc, value=value)
+
+
+def _redact_value(value: Value) -> Value:
+    if isinstance(value, OtherValue):
+        return OtherValue(value.type_name if value.type_name in _BUILTIN_TYPES else "object")
+    if isinstance(value, SequenceValue):
+        return dataclasses.replace(value, items=tuple(_redact_value(v) for v in value.items))
+    return value
 
 
 def _captured(data: bytes, total: int) -> Captured:
@@ -282,7 +302,7 @@ def _diagnose(
     prepared: PreparedKata,
     results: list[CaseResult],
     visible: RunOutcome,
-    hidden: Union[RunOutcome, None],
+    hidden: RunOutcome | None,
     submission: Path,
     display_name: str,
 ) -> list[Diagnosis]:
@@ -294,7 +314,7 @@ def _diagnose(
             visible, calls=visible.calls + tuple(_redact(c) for c in hidden.calls)
         )
     try:
-        source: Union[str, None] = submission.read_text(encoding="utf-8", errors="replace")
+        source: str | None = submission.read_text(encoding="utf-8", errors="replace")
     except OSError:
         source = None
     return list(

@@ -8,7 +8,8 @@ when ``--grade`` is given.
 The submission is graded once per session (one sandbox, one grading, at the
 first item that runs); each item passes or fails from its case in the
 `Result`, and a failure shows the grader's own explanation of that case
-instead of a traceback.
+instead of a traceback.  ``pytest --grade FILE`` collects only FILE (never
+imported into pytest); ``pytest --grade FILE tests/`` collects both.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ added to it, never renamed or removed, within a major version.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
@@ -29,7 +29,7 @@ class Row(_Model, kw_only=True):
     """One mismatched element: where, what the student gave, what was expected."""
 
     index: list[int]
-    yours: Union[float, None]
+    yours: float | None
     reference: float
 
 
@@ -43,9 +43,9 @@ class Mismatch(_Model, kw_only=True):
     max_rel_diff: float
     rtol: float
     atol: float
-    shape_yours: Union[list[int], None] = None
+    shape_yours: list[int] | None = None
     shape_reference: list[int] = msgspec.field(default_factory=list)
-    dtype_yours: Union[str, None] = None
+    dtype_yours: str | None = None
     non_finite: int = 0
     rows: list[Row] = msgspec.field(default_factory=list)
     """The first few mismatched elements; empty for hidden cases."""
@@ -75,8 +75,8 @@ class ErrorInfo(_Model, kw_only=True):
     type: str = ""
     message: str = ""
     frames: list[Frame] = msgspec.field(default_factory=list)
-    line: Union[int, None] = None
-    column: Union[int, None] = None
+    line: int | None = None
+    column: int | None = None
     source: str = ""
 
 
@@ -91,7 +91,7 @@ class CaseResult(_Model, kw_only=True):
     inputs: dict[str, str] = msgspec.field(default_factory=dict)
     """A short description of each argument (``float64 (2, 2, 2, 2)``)."""
     mismatches: list[Mismatch] = msgspec.field(default_factory=list)
-    error: Union[ErrorInfo, None] = None
+    error: ErrorInfo | None = None
     mutated: list[str] = msgspec.field(default_factory=list)
     duration_ms: float = 0.0
 
@@ -100,9 +100,9 @@ class Evidence(_Model, kw_only=True):
     """A fact that betrays the mistake, e.g. per-channel means of the output."""
 
     label: str
-    yours: list[Union[float, None]] = msgspec.field(default_factory=list)
+    yours: list[float | None] = msgspec.field(default_factory=list)
     """Values; None stands for NaN or infinity (JSON has no such numbers)."""
-    expected: list[Union[float, None]] = msgspec.field(default_factory=list)
+    expected: list[float | None] = msgspec.field(default_factory=list)
     note: str = ""
 
 
@@ -120,8 +120,8 @@ class SourceLine(_Model, kw_only=True):
 
     line: int
     text: str
-    column: Union[int, None] = None
-    end_column: Union[int, None] = None
+    column: int | None = None
+    end_column: int | None = None
 
 
 class Diagnosis(_Model, kw_only=True):
@@ -135,14 +135,14 @@ class Diagnosis(_Model, kw_only=True):
     confidence: Confidence = "certain"
     notes: list[str] = msgspec.field(default_factory=list)
     help: str = ""
-    help_code: Union[str, None] = None
-    reduced_axes: Union[list[int], None] = None
-    expected_axes: Union[list[int], None] = None
-    layout: Union[str, None] = None
+    help_code: str | None = None
+    reduced_axes: list[int] | None = None
+    expected_axes: list[int] | None = None
+    layout: str | None = None
     cases: list[str] = msgspec.field(default_factory=list)
     evidence: list[Evidence] = msgspec.field(default_factory=list)
-    counterexample: Union[Counterexample, None] = None
-    source: Union[SourceLine, None] = None
+    counterexample: Counterexample | None = None
+    source: SourceLine | None = None
 
 
 class Captured(_Model, kw_only=True):
@@ -175,7 +175,7 @@ class Result(_Model, kw_only=True):
     diagnoses: list[Diagnosis] = msgspec.field(default_factory=list)
     stdout: Captured = msgspec.field(default_factory=Captured)
     stderr: Captured = msgspec.field(default_factory=Captured)
-    performance: Union[Performance, None] = None
+    performance: Performance | None = None
     warnings: list[str] = msgspec.field(default_factory=list)
     duration_ms: float = 0.0
 

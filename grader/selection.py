@@ -6,7 +6,6 @@ The kata is found from the names of the functions a file defines, read with
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +61,11 @@ def select_kata(path: Path, catalogue: KataCatalogue, kata_id: str | None) -> Ka
         try:
             return catalogue.get(kata_id)
         except LookupError as exc:
-            raise UsageError(str(exc.args[0] if exc.args else exc)) from None
+            message = str(exc)
+            if Path(kata_id).exists() or kata_id.endswith((".yaml", ".yml")):
+                message += ("\n--kata takes a kata id (see `grade --list`), not a file or "
+                            "folder; to add kata files use --katas-dir FOLDER")
+            raise UsageError(message) from None
     names = function_names(path)
     matches = catalogue.match_functions(names)
     if len(matches) == 1:
@@ -77,6 +80,8 @@ def select_kata(path: Path, catalogue: KataCatalogue, kata_id: str | None) -> Ka
 
 
 def no_match_message(path: Path, names: Sequence[str], katas: Sequence[Kata]) -> str:
+    import difflib
+
     entries = {k.entry: k for k in katas}
     lines = [f"{path} defines no function of a known kata"]
     near: list[str] = []

@@ -18,8 +18,11 @@ MIN_CLASS = 50
 
 
 def _class_from_corpus(folder: Path) -> dict[str, str]:
-    """Student -> ``right`` or ``wrong``: every corpus file (repeated up to 50 if need be),
-    one file per student, plus a syntax error, a timeout and a crash (one folder each, graded first)."""
+    """Student -> ``right``, ``wrong`` or ``error``.
+
+    Every corpus file (repeated up to 50 if need be), one file per student, plus
+    a syntax error, a timeout and a crash (one folder each, graded first).
+    """
     files = sorted(CORPUS.glob("*/right_*.py")) + sorted(CORPUS.glob("*/wrong_*.py"))
     if not files:
         pytest.skip("the corpus is empty")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import pytest
 from render_fixtures import (
     ALL,
@@ -99,12 +100,20 @@ def test_diagnosis_in_compiler_style() -> None:
     start = caret.index("^")
     assert lines[3][start:].startswith("axis=(1, 2, 3)")
     assert caret.count("^") == len("axis=(1, 2, 3)")
-    assert "  = axes: your code reduces over axes (1, 2, 3) = C, H, W;" in block
+    # The notes spell the axes out, so no separate axes line repeats them.
+    assert "  = axes:" not in block
     assert "  = evidence: per-channel mean of the output: yours [0.213, -0.402, 0.189]" in block
     assert "  = help: reduce over the batch and spatial axes" in block
     assert "      mean = X.mean(axis=(0, 2, 3), keepdims=True)" in block
     assert "  = smallest input that shows it:" in block
     assert "      reference: [[[[-1.]], [[-1.]]], [[[1.]], [[1.]]]]" in block
+
+
+def test_axes_line_stands_in_when_a_diagnosis_has_no_notes() -> None:
+    result = failed_layer_norm()
+    diagnoses = [msgspec.structs.replace(d, notes=[]) for d in result.diagnoses]
+    text = render(msgspec.structs.replace(result, diagnoses=diagnoses), "text")
+    assert "  = axes: your code reduces over axes (1, 2, 3) = C, H, W;" in text
 
 
 def test_likely_diagnosis_is_a_warning_that_says_probably() -> None:

@@ -18,12 +18,13 @@ from grader.cases import MaterializedCase
 from grader.compare import as_outputs
 from grader.diagnose.families import Family, family_for, role
 from grader.diagnose.layout import Grouping, Layout, affine_axis, expected_grouping
-from grader.diagnose.probes import PREFIX, ProbePlan, plan
+from grader.diagnose.probes import PLANS_MEMO, PREFIX, ProbePlan, plan
 from grader.result import CaseResult
 from grader.sandbox.types import Call, CallOutcome, RunOutcome
 from grader.spec.model import Kata, Tolerance
 
 Arrays = list[np.ndarray]
+PROBE_REFERENCES_MEMO = "probe-references"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class DiagnosisInput:
     probes: Sequence[Call] = ()
     source: str | None = None
     submission_name: str = "solution.py"
+    memo: dict[str, Any] | None = None
+    """Scratch space shared by every diagnosis against the same cases and probes
+    (the probe plan, the reference's outputs on the probes): pass the same dict
+    each time to compute those once; None: computed for this diagnosis only."""
 
 
 def _floats(arrays: Sequence[np.ndarray] | None) -> Arrays | None:
@@ -53,6 +58,21 @@ def _floats(arrays: Sequence[np.ndarray] | None) -> Arrays | None:
     return out
 
 
+def allclose(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    """``np.allclose(a, b, rtol, atol, equal_nan=True)`` for arrays of one shape,
+    without its per-call overhead (the fit calls it thousands of times)."""
+    if b.dtype.kind not in "fc":
+        b = np.asarray(b, dtype=np.result_type(b, 1.0))
+    with np.errstate(all="ignore"):
+        ok = np.abs(a - b) <= atol + rtol * np.abs(b)
+        ok &= np.isfinite(b)
+        ok |= a == b
+        if ok.all():
+            return True
+        ok |= np.isnan(a) & np.isnan(b)
+        return bool(ok.all())
+
+
 def close(yours: Sequence[np.ndarray], ref: Sequence[np.ndarray], tol: Tolerance) -> bool:
     """Every output within tolerance (NaN matching NaN: this is about formulas)."""
     if len(yours) != len(ref):
@@ -60,9 +80,8 @@ def close(yours: Sequence[np.ndarray], ref: Sequence[np.ndarray], tol: Tolerance
     for a, b in zip(yours, ref, strict=False):
         if a.shape != b.shape:
             return False
-        with np.errstate(all="ignore"):
-            if not np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True):
-                return False
+        if not allclose(a, b, tol.rtol, tol.atol):
+            return False
     return True
 
 
@@ -81,6 +100,7 @@ class Item:
     plan: ProbePlan | None = None
     size: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
+    _separated: bool | None = field(default=None, repr=False)
 
     @property
     def shaped(self) -> bool:
@@ -95,9 +115,12 @@ class Item:
     @property
     def separated(self) -> bool:
         """Shaped, and the student's outputs differ from the reference's."""
-        if self.outputs is None or self.reference is None or not self.shaped:
-            return False
-        return not close(self.outputs, self.reference, self.tol)
+        if self._separated is None:
+            if self.outputs is None or self.reference is None or not self.shaped:
+                self._separated = False
+            else:
+                self._separated = not close(self.outputs, self.reference, self.tol)
+        return self._separated
 
     @property
     def label(self) -> str:
@@ -175,8 +198,13 @@ def build(inp: DiagnosisInput) -> Context:
     tol = kata.tolerance
     cases = []
     results = {r.name: r for r in inp.results}
+    calls: dict[str, CallOutcome] = {}
+    for c in inp.outcome.calls:
+        calls.setdefault(c.key, c)  # (like RunOutcome.call: the first of a key)
     for case in inp.cases:
-        call = inp.outcome.call(case.name)
+        if case.spec.performance:
+            continue  # a timing, not evidence
+        call = calls.get(case.name)
         value = call.value if call is not None and call.status == "ok" else None
         ref = inp.reference_outputs.get(case.name)
         cases.append(
@@ -194,24 +222,31 @@ def build(inp: DiagnosisInput) -> Context:
             )
         )
     given = {c.key for c in inp.probes}
-    try:
-        plans = plan(kata, inp.cases) if given else []
-    except Exception:
-        plans = []
+    memo = inp.memo if inp.memo is not None else {}
+    plans = memo.get(PLANS_MEMO)
+    if plans is None:
+        try:
+            plans = plan(kata, inp.cases) if given else []
+        except Exception:
+            plans = []
+        memo[PLANS_MEMO] = plans
+    references = memo.setdefault(PROBE_REFERENCES_MEMO, {})
     probes = []
     for p in plans:
         key = p.call.key
         if key not in given or not key.startswith(PREFIX):
             continue
-        call = inp.outcome.call(key)
+        call = calls.get(key)
         value = call.value if call is not None and call.status == "ok" else None
+        if key not in references:
+            references[key] = _reference(inp, p.call.kwargs)
         probes.append(
             Item(
                 key=key,
                 kwargs=p.call.kwargs,
                 call=call,
                 outputs=_floats(as_outputs(value, n)),
-                reference=_reference(inp, p.call.kwargs),
+                reference=references[key],
                 tol=tol,
                 kind=p.kind,
                 visible=True,

@@ -92,17 +92,27 @@ def outputs_of(
     grouping: Grouping,
     cache: dict[Any, Any],
 ) -> Arrays | None:
-    """A candidate's outputs in the order it returns them, or None if it cannot run."""
+    """A candidate's outputs in the order it returns them, or None if it cannot run.
+
+    Remembered in ``cache`` (the item's): the fit and the write-up ask for the
+    same candidate on the same item several times.
+    """
+    key = ("outputs", tuple(variant.items()), grouping, tuple(roles))
+    if key in cache:
+        known: Arrays | None = cache[key]
+        return known
+    out: Arrays | None = None
     try:
         by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
         natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles if r is not None}
     except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, FloatingPointError):
-        return None
-    if any(r is None for r in roles):
-        return None
-    order = variant.get(ORDER)
-    names = order.split(",") if order else [str(r) for r in roles]
-    return [natural[n] for n in names]
+        natural = None
+    if natural is not None and not any(r is None for r in roles):
+        order = variant.get(ORDER)
+        names = order.split(",") if order else [str(r) for r in roles]
+        out = [natural[n] for n in names]
+    cache[key] = out
+    return out
 
 
 def candidates(

@@ -29,6 +29,7 @@ from grader.sandbox.types import Call
 from grader.spec.model import Kata
 
 PREFIX = "probe/"
+PLANS_MEMO = "probe-plans"
 POSITIONS = 4
 MAX_EXTRA_SOURCES = 3
 
@@ -43,12 +44,21 @@ class ProbePlan:
     position: tuple[int, ...] | None = None
 
 
-def plan_probes(kata: Kata, cases: Sequence[MaterializedCase]) -> list[Call]:
-    """The probe calls for ``kata`` (deterministic; no reference values used)."""
+def plan_probes(
+    kata: Kata, cases: Sequence[MaterializedCase], memo: dict[str, Any] | None = None
+) -> list[Call]:
+    """The probe calls for ``kata`` (deterministic; no reference values used).
+
+    ``memo``: the dict later given to the diagnosis as ``DiagnosisInput.memo``;
+    the plan is kept there so that the diagnosis need not make it again.
+    """
     try:
-        return [p.call for p in plan(kata, cases)]
+        plans = plan(kata, cases)
     except Exception:  # no probes: the diagnosis falls back to fitting
         return []
+    if memo is not None:
+        memo[PLANS_MEMO] = plans
+    return [p.call for p in plans]
 
 
 def plan(kata: Kata, cases: Sequence[MaterializedCase]) -> list[ProbePlan]:

@@ -65,7 +65,7 @@ def fmt_tuple(values: Sequence[int]) -> str:
     return "(" + ", ".join(str(v) for v in values) + ")"
 
 
-def fmt_values(values: Sequence[float], limit: int = 6) -> str:
+def fmt_values(values: Sequence[float | None], limit: int = 6) -> str:
     shown = [fmt_num(v, 4) for v in values[:limit]]
     if len(values) > limit:
         shown.append(f"... {len(values) - limit} more")

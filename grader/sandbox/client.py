@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Literal
 
 from grader.sandbox.codec import decode_outcome, encode_job
@@ -132,7 +132,8 @@ class _Server:
         self._wait_ready()
         lim = job.limits
         self.keys = [c.key for c in job.calls]
-        self.deadline = time.monotonic() + lim.timeout + lim.probe_timeout + SLACK_SECONDS
+        budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
+        self.deadline = time.monotonic() + budget + SLACK_SECONDS
         self.max_payload = lim.total_result_bytes + 2 * lim.output_bytes
         self.sock.settimeout(SLACK_SECONDS)
         try:
@@ -295,9 +296,13 @@ class Sandbox:
         failed = self._submit(server, job)
         return failed if failed is not None else self._finish(server, job)
 
-    def run_many(self, jobs: Iterable[Job]) -> Generator[tuple[int, RunOutcome], None, None]:
+    def run_many(
+        self, jobs: Iterable[Job], *, while_waiting: Callable[[], object] | None = None
+    ) -> Generator[tuple[int, RunOutcome], None, None]:
         """Run submissions, at most ``self.jobs`` at once; yields as they finish.
 
+        ``while_waiting`` is called once, after the first jobs were handed to the
+        fork servers: work of the caller's that overlaps with the students' code.
         Closing the generator early cancels the jobs still running.
         """
         pending = enumerate(jobs)
@@ -320,6 +325,9 @@ class Sandbox:
                         selector.register(server.sock, selectors.EVENT_READ, server)
                     if not busy:
                         return
+                    if while_waiting is not None:
+                        callback, while_waiting = while_waiting, None
+                        callback()
                     first = min(s.deadline for s in busy)
                     events = selector.select(max(0.0, first - time.monotonic()))
                     ready = [key.data for key, _ in events]

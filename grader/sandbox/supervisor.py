@@ -1,7 +1,7 @@
 """One job, supervised by the fork server: fork the worker, watch it, report.
 
 The supervisor owns the clock (import + cases on ``timeout``, probes on
-``probe_timeout``), drains the worker's stdout/stderr (keeping the first
+``probe_timeout``, performance calls on ``performance_timeout``), drains the worker's stdout/stderr (keeping the first
 ``output_bytes``), reads the result frames, and after the worker ends kills
 its process group and every descendant.  It turns all that into the outcome
 frame the grader decodes (``codec.decode_outcome``).
@@ -23,7 +23,7 @@ from typing import Any
 from grader.sandbox import procs, worker
 from grader.sandbox.limits import IS_LINUX, IS_MACOS, MB
 from grader.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, recv_frame
-from grader.sandbox.types import Limits
+from grader.sandbox.types import Limits, run_order
 
 DRAIN_SECONDS = 0.5
 DONE_GRACE = 1.0
@@ -94,10 +94,7 @@ class JobRun:
         self.channel = channel
         self.wakeup = wakeup
         self.limits = Limits(**job["limits"])
-        calls = job["calls"]
-        order = [i for i, c in enumerate(calls) if c["group"] != "probe"]
-        order += [i for i, c in enumerate(calls) if c["group"] == "probe"]
-        self.state = _State(order=order)
+        self.state = _State(order=run_order([c["group"] for c in job["calls"]]))
         self.reader = FrameReader(self.limits.total_result_bytes)
         self.out = _Capture(self.limits.output_bytes)
         self.err = _Capture(self.limits.output_bytes)
@@ -190,6 +187,8 @@ class JobRun:
                 pass
             elif kind == "probes" and st.imported:
                 deadline = time.monotonic() + self.limits.probe_timeout
+            elif kind == "performance" and st.imported:
+                deadline = time.monotonic() + self.limits.performance_timeout
             elif kind == "done" and st.imported and len(st.calls) == len(st.order):
                 st.done = True
                 deadline = min(deadline, time.monotonic() + DONE_GRACE)
@@ -282,7 +281,10 @@ class JobRun:
                 return "crashed", ["the sandbox worker failed (see stderr)"]
             return "crashed", []
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
-        if sig == signal.SIGXCPU or self.cpu >= self.limits.timeout + self.limits.probe_timeout:
+        lim = self.limits
+        if sig == signal.SIGXCPU or self.cpu >= (
+            lim.timeout + lim.probe_timeout + lim.performance_timeout
+        ):
             return "timeout", ["the CPU-time limit was reached"]
         heavy = self.maxrss >= self.limits.memory_mb * MB // 2
         if heavy and sig in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
@@ -345,7 +347,8 @@ class JobRun:
         calls = self.job["calls"]
         for index in self.state.order:
             if statuses[index] in _ENDING_STATUSES:
-                return "ok" if calls[index]["group"] == "probe" else statuses[index]
+                extra = calls[index]["group"] in ("probe", "performance")
+                return "ok" if extra else statuses[index]
         return "ok" if ending == "ok" else ending
 
     def _failed_to_start(self, exc: OSError, start: float) -> tuple[Header, list[Buffer]]:

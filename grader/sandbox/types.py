@@ -27,6 +27,8 @@ class Limits:
     """Wall-clock seconds for the whole submission (import and every case call)."""
     probe_timeout: float = 2.0
     """Extra wall-clock seconds for the diagnosis probes after the cases."""
+    performance_timeout: float = 2.0
+    """Extra wall-clock seconds for the timed ``performance`` calls, after the probes."""
     memory_mb: int = 2048
     """Address-space limit of the student process."""
     output_bytes: int = 64 * 1024
@@ -44,13 +46,26 @@ class Call:
     """One call of the student's function, with keyword arguments.
 
     Values are numpy arrays or Python scalars (int, float, bool, None, str).
-    ``group`` is ``"case"`` for graded cases and ``"probe"`` for the calls
-    the diagnosis plans; probes run after every case, on their own budget.
+    ``group`` is ``"case"`` for graded cases, ``"probe"`` for the calls the
+    diagnosis plans and ``"performance"`` for calls that are timed.  Cases
+    run first, then probes (on ``Limits.probe_timeout``), then performance
+    calls (on ``Limits.performance_timeout``); what a probe or performance
+    call prints is dropped, and its timeout or crash leaves the run "ok".
     """
 
     key: str
     kwargs: Mapping[str, Any]
-    group: Literal["case", "probe"] = "case"
+    group: Literal["case", "probe", "performance"] = "case"
+
+
+GROUPS = ("case", "probe", "performance")
+"""Call groups in the order they run; an unknown group runs with the cases."""
+
+
+def run_order(groups: Sequence[str]) -> list[int]:
+    """Indexes of calls (given by group) in the order the worker makes them."""
+    rank = {g: i for i, g in enumerate(GROUPS)}
+    return sorted(range(len(groups)), key=lambda i: rank.get(groups[i], 0))
 
 
 @dataclass(frozen=True)

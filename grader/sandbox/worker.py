@@ -2,13 +2,14 @@
 
 It isolates itself (own session, rlimits, fresh stdio, a clean ``sys.path``),
 imports the submission as module ``submission``, calls the function once per
-call (cases first, then probes) and streams one frame per finished call on
-its private result fd.  Frames, in order::
+call (cases first, then probes, then performance calls) and streams one
+frame per finished call on its private result fd.  Frames, in order::
 
     hello {warnings}
     imported | import-failed {status, error, defined_functions}
     call {index, status, value, exception, mutated, duration} + array bytes
     probes                     (before the first probe call)
+    performance                (before the first performance call)
     done
 """
 
@@ -33,7 +34,7 @@ import numpy as np
 from grader.sandbox import capture, codec, limits
 from grader.sandbox.env import force_single_thread_blas
 from grader.sandbox.protocol import Header, write_frame
-from grader.sandbox.types import Limits
+from grader.sandbox.types import Limits, run_order
 
 RESULT_FD = 3
 EXIT_INTERNAL = 70
@@ -280,7 +281,8 @@ def _call(
 
 
 def _silence_output() -> None:
-    """Probes are the grader's own calls: what they print is not the student's output."""
+    """Probes and timings are the grader's own calls: what they print is not the
+    student's output."""
     _flush()
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
@@ -295,14 +297,14 @@ def _silence_output() -> None:
 def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _Context) -> None:
     calls = job["calls"]
     budget = ctx.limits.total_result_bytes
-    order = [i for i, c in enumerate(calls) if c["group"] != "probe"]
-    order += [i for i, c in enumerate(calls) if c["group"] == "probe"]
-    probes_started = False
-    for index in order:
-        if calls[index]["group"] == "probe" and not probes_started:
-            probes_started = True
-            _send({"type": "probes"})
-            _silence_output()
+    phase = "case"
+    for index in run_order([c["group"] for c in calls]):
+        group = calls[index]["group"]
+        if group in ("probe", "performance") and group != phase:
+            _send({"type": "probes" if group == "probe" else "performance"})
+            if phase == "case":
+                _silence_output()
+            phase = group
         kwargs = calls[index]["kwargs"]
         templates = {k: codec.decode_arguments(v, payload) for k, v in kwargs.items()}
         encoder = capture.ResultEncoder(ctx.limits.result_bytes, budget)

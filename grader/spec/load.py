@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
 
-from grader.spec import _checks, _typecheck
-from grader.spec._yaml import Document, YamlProblem, decode, read_yaml
+from grader.spec import _typecheck
 from grader.spec.model import Kata
+
+if TYPE_CHECKING:  # PyYAML is imported only when a file is actually parsed
+    from grader.spec._yaml import Document
 
 __all__ = ["SpecError", "load_kata", "load_yaml", "parse_kata"]
 
@@ -90,6 +92,9 @@ def _infer_expected_atol(kata: Kata, doc: Document) -> None:
 
 def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     """Validate kata YAML text; ``file`` is only used in error messages."""
+    from grader.spec import _checks
+    from grader.spec._yaml import YamlProblem, read_yaml
+
     try:
         doc = read_yaml(text, _in_expected)
     except YamlProblem as problem:
@@ -113,25 +118,43 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     return kata
 
 
-def _read(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SpecError(path, None, None, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def _text(path: Path, raw: bytes) -> str:
+    from grader.spec._yaml import YamlProblem, decode
+
     try:
         return decode(raw)
     except YamlProblem as problem:
         raise SpecError(path, problem.line, None, problem.message) from None
 
 
-def load_kata(path: Path) -> Kata:
-    """Read and validate one kata file; raise SpecError on any problem."""
+def _read(path: Path) -> str:
+    return _text(path, _read_bytes(path))
+
+
+def load_kata(path: Path, raw: bytes | None = None) -> Kata:
+    """Read and validate one kata file; raise SpecError on any problem.
+
+    ``raw``: the file's bytes when the caller has already read them.  A file
+    validated before comes from the cache of `grader.spec.cache`.
+    """
+    from grader.spec.cache import cached_kata
+
     path = Path(path)
-    return parse_kata(_read(path), path)
+    data = _read_bytes(path) if raw is None else raw
+    return cached_kata(data, lambda: parse_kata(_text(path, data), path))
 
 
 def load_yaml(path: Path) -> Any:
     """The plain data of a YAML file, read the way kata files are (``1e-5`` is a float)."""
+    from grader.spec._yaml import YamlProblem, read_yaml
+
     path = Path(path)
     try:
         return read_yaml(_read(path)).data

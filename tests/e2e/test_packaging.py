@@ -32,7 +32,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = root / "src"
     shutil.copytree(
         REPO, source,
-        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "build", "dist"),
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "__pycache__", "*.egg-info", "build", "dist"
+        ),
     )
     dist = root / "dist"
     built = _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)])

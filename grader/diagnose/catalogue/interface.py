@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
+from grader.compare import sized_outputs
 from grader.diagnose.catalogue.common import names, plural, shape_text
 from grader.diagnose.context import Context, Item, close
 from grader.diagnose.entry import Entry, Finding, Text
@@ -48,9 +50,8 @@ def _wrong_type(ctx: Context) -> list[Finding]:
     for item, value in _returned(ctx):
         if isinstance(value, NoneValue) or item.outputs is not None:
             continue
-        refused = isinstance(value, ArrayValue) and value.refused and value.array is None
-        if refused and isinstance(value, ArrayValue) and value.dtype[:1] in "fiub":
-            continue  # a numeric array refused for its size: not a type problem
+        if sized_outputs(value, n) is not None:
+            continue  # numeric arrays, one refused for its size: not a type problem
         items.append(item)
         got = got or describe(value)
     if not items:
@@ -75,13 +76,24 @@ def layout_permutation(item: Item, k: int) -> tuple[int, ...] | None:
     return None
 
 
+def _shapes(item: Item, n: int) -> list[tuple[int, ...]] | None:
+    """The shapes of the student's outputs, those of arrays refused for their size too."""
+    if item.outputs is not None:
+        return [a.shape for a in item.outputs]
+    value = item.call.value if item.call is not None and item.call.status == "ok" else None
+    sized = sized_outputs(value, n)
+    return [tuple(a.shape) for a in sized] if sized is not None else None
+
+
 def _mismatched_shapes(ctx: Context) -> list[tuple[Item, int]]:
     out = []
+    n = len(ctx.kata.returns)
     for item in ctx.cases:
-        if item.outputs is None or item.reference is None:
+        shapes = _shapes(item, n)
+        if shapes is None or item.reference is None:
             continue
-        for k, (a, b) in enumerate(zip(item.outputs, item.reference, strict=False)):
-            if a.shape != b.shape:
+        for k, (a, b) in enumerate(zip(shapes, item.reference, strict=False)):
+            if a != b.shape:
                 out.append((item, k))
                 break
     return out
@@ -114,18 +126,19 @@ def _wrong_shape(ctx: Context) -> list[Finding]:
         return []
     shown = [(i, k) for i, k in items if i.visible] or items
     item, k = shown[0]
-    assert item.outputs is not None and item.reference is not None
-    yours, ref = item.outputs[k], item.reference[k]
+    shapes = _shapes(item, len(ctx.kata.returns))
+    assert shapes is not None and item.reference is not None
+    yours, ref = shapes[k], item.reference[k]
     x = item.kwargs.get(ctx.param("input"))
     same_as_input = x is not None and np.shape(x) == ref.shape
     facts = {
         "output": ctx.kata.returns[k].name,
-        "yours": shape_text(yours.shape) if item.visible else f"{yours.ndim}-d",
+        "yours": shape_text(yours) if item.visible else f"{len(yours)}-d",
         "expected": shape_text(ref.shape) if item.visible else f"{ref.ndim}-d",
         "expected_code": f"{ctx.param('input')}.shape" if same_as_input else shape_text(ref.shape),
         "cases": names([i for i, _ in items]),
     }
-    form = "reshape" if item.visible and yours.size == ref.size else ""
+    form = "reshape" if item.visible and math.prod(yours) == ref.size else ""
     return [Finding(WRONG_SHAPE, facts, form=form, cases=[i.key for i, _ in items])]
 
 
