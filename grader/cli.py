@@ -18,6 +18,8 @@ from grader.batch_options import add_batch_arguments, batch_requested
 from grader.errors import UsageError
 
 if TYPE_CHECKING:
+    from grader.render.html import Heatmaps
+    from grader.result import Result
     from grader.sandbox.types import Limits
     from grader.spec.catalogue import KataCatalogue
 
@@ -124,7 +126,7 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
 
     # The fork server starts before any kata, reference or expected value is loaded.
     with Sandbox(jobs=2, mode=args.isolation) as sandbox:
-        from grader.grading import grade_submission, prepare
+        from grader.grading import failing_outputs, grade_with_outcomes, prepare
         from grader.selection import select_kata
 
         catalogue = _catalogue(args.katas_dir)
@@ -136,15 +138,18 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
             limits=limits_from_args(args),
             diagnose=not args.no_diagnosis,
         )
-        result = grade_submission(
+        result, outcomes = grade_with_outcomes(
             path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis
         )
-    emit(args, render_result(args, result), result_for_summary=result)
+    arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
+    emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
 
 
 def limits_from_args(args: argparse.Namespace) -> Limits:
     import dataclasses
+
+    from grader.sandbox.types import Limits
 
     limits = Limits()
     if args.timeout is not None:
@@ -168,10 +173,12 @@ def use_color(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty()
 
 
-def render_result(args: argparse.Namespace, result: object) -> str:
+def render_result(args: argparse.Namespace, result: Result, arrays: Heatmaps | None = None) -> str:
     from grader.render import render
 
-    return render(result, args.format, color=use_color(args), verbose=args.verbose)  # type: ignore[arg-type]
+    return render(
+        result, args.format, color=use_color(args), verbose=args.verbose, arrays=arrays
+    )
 
 
 def emit(args: argparse.Namespace, text: str, *, result_for_summary: object = None) -> None:

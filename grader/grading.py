@@ -166,13 +166,27 @@ def grade_submission(
     display_name: str | None = None,
     diagnose: bool = True,
 ) -> Result:
+    return grade_with_outcomes(
+        submission, prepared, sandbox, display_name=display_name, diagnose=diagnose
+    )[0]
+
+
+def grade_with_outcomes(
+    submission: Path,
+    prepared: PreparedKata,
+    sandbox: SandboxLike,
+    *,
+    display_name: str | None = None,
+    diagnose: bool = True,
+) -> tuple[Result, list[RunOutcome]]:
+    """The result, and the raw outcomes it was built from (for views of the arrays)."""
     started = time.perf_counter()
     jobs = make_jobs(prepared, submission)
     outcomes: list[RunOutcome | None] = [None] * len(jobs)
     for index, outcome in sandbox.run_many(jobs):
         outcomes[index] = outcome
     done = [o for o in outcomes if o is not None]
-    return build_result(
+    result = build_result(
         prepared,
         submission,
         done,
@@ -180,6 +194,38 @@ def grade_submission(
         diagnose=diagnose,
         started=started,
     )
+    return result, done
+
+
+def failing_outputs(
+    prepared: PreparedKata, result: Result, outcomes: Sequence[RunOutcome]
+) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Student and reference outputs of the visible failing cases, where shapes agree.
+
+    Only the visible job's outcome is read: hidden cases never reach a view.
+    """
+    from grader.compare import as_outputs
+
+    calls = {c.key: c for c in outcomes[0].calls} if outcomes else {}
+    names = prepared.output_names
+    views: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+    for case in result.cases:
+        call = calls.get(case.name)
+        if case.hidden or case.status != "failed" or call is None:
+            continue
+        yours = as_outputs(call.value, len(names))
+        if yours is None:
+            continue
+        pairs = {
+            name: (mine, ref)
+            for name, mine, ref in zip(
+                names, yours, prepared.reference_outputs[case.name], strict=True
+            )
+            if mine.shape == ref.shape
+        }
+        if pairs:
+            views[case.name] = pairs
+    return views
 
 
 class SandboxLike(Protocol):

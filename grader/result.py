@@ -154,12 +154,19 @@ class Captured(_Model, kw_only=True):
 
 
 class Performance(_Model, kw_only=True):
+    """The student's time on the kata's performance case against the reference's."""
+
     case: str
     yours_ms: float
+    """The call's duration; with ``timed_out``, how long it ran before it was stopped."""
     reference_ms: float
     ratio: float
+    """yours_ms / reference_ms (a lower bound with ``timed_out``)."""
     slow: bool
+    """The ratio is over the kata's ``performance.slower_than``."""
     affects_score: bool = False
+    timed_out: bool = False
+    """The call was stopped: it was already far slower than the reference."""
 
 
 class Result(_Model, kw_only=True):

@@ -173,3 +173,13 @@ def test_colour_only_when_asked(tmp_path: Path) -> None:
     assert "\x1b[" not in plain.stdout
     coloured = run_grade([MISTAKES, "--color", "always"], cwd=tmp_path)
     assert "\x1b[" in coloured.stdout
+
+
+def test_html_report_shows_heatmaps_of_failing_cases(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    proc = run_grade([MISTAKES, "--format", "html", "--output", out])
+    assert proc.returncode == 1, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") >= 3
+    assert "yours minus expected" in page
+    assert "hidden-wide" in page and "<script" not in page
