@@ -57,6 +57,8 @@ class _Session:
         self._kata: Kata | None = None
         self._result: Result | None = None
         self._failure: str | None = None
+        self.explained: set[str] = set()
+        """Diagnoses already shown in full in this session (later cases get the headline)."""
 
     def kata(self) -> Kata:
         if self._kata is None:
@@ -204,8 +206,8 @@ class GradeItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> Any:
         if isinstance(excinfo.value, CaseFailed):
-            result = self.config.stash[_SESSION].result()
-            return failure_text(result, excinfo.value.case)
+            session = self.config.stash[_SESSION]
+            return failure_text(session.result(), excinfo.value.case, session.explained)
         if isinstance(excinfo.value, GradeSetupError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -214,11 +216,14 @@ class GradeItem(pytest.Item):
         return self.path, None, f"case {self.name}" + (" (hidden)" if self.hidden else "")
 
 
-def failure_text(result: Result, case: CaseResult) -> str:
-    """The grader's text for one case and the diagnoses about it (no data for hidden cases)."""
+def failure_text(result: Result, case: CaseResult, explained: set[str] | None = None) -> str:
+    """The grader's text for one case and the diagnoses about it (no data for hidden cases).
+
+    A diagnosis already explained under an earlier case gets its headline only.
+    """
     from grader.render.text import case_text
 
-    return case_text(result, case).rstrip("\n")
+    return case_text(result, case, explained=explained).rstrip("\n")
 
 
 def _add_captured(item: pytest.Item, result: Result) -> None:

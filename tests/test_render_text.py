@@ -166,3 +166,15 @@ def test_headlines_are_lowercase_without_trailing_period() -> None:
             if m and "<script>" not in line:
                 assert not m.group(3).endswith("."), line
                 assert m.group(3)[:1] == m.group(3)[:1].lower(), line
+
+
+def test_case_text_shows_a_diagnosis_in_full_once_per_session() -> None:
+    from grader.render.text import case_text
+
+    result = failed_layer_norm()
+    failing = [c for c in result.cases if c.status == "failed" and not c.hidden]
+    explained: set[str] = set()
+    first = case_text(result, failing[0], explained=explained)
+    assert "= help:" in first and "layer-norm" in explained
+    again = case_text(result, failing[0], explained=explained)
+    assert "= help:" not in again and "(explained above)" in again

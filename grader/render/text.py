@@ -46,11 +46,19 @@ def render_text(result: Result, *, color: bool = False, verbose: bool = False) -
     return "\n".join(out) + "\n"
 
 
-def case_text(result: Result, case: CaseResult, *, verbose: bool = False) -> str:
+def case_text(
+    result: Result,
+    case: CaseResult,
+    *,
+    verbose: bool = False,
+    explained: set[str] | None = None,
+) -> str:
     """One case and the diagnoses about it, without colour.
 
     The body of a JUnit failure, a Gradescope test output, a Classroom or
-    exercism message.  A hidden case shows no data.
+    exercism message.  A hidden case shows no data.  When the caller passes
+    ``explained`` (ids already shown in full, e.g. earlier in one terminal
+    session), those diagnoses get their headline only; the set is updated.
     """
     s = b.Style(False)
     file = clean_line(result.submission)
@@ -58,7 +66,12 @@ def case_text(result: Result, case: CaseResult, *, verbose: bool = False) -> str
     if case.error is not None and case.error.kind in v.SUBMISSION_ERRORS and not case.hidden:
         lines += ["", *b.submission_error_block(s, case.error, file)]
     for d in v.diagnoses_for(result, case):
+        if explained is not None and d.id in explained:
+            lines += ["", f"{v.level(d)}[{clean_line(d.id)}]: {v.headline(d)} (explained above)"]
+            continue
         lines += ["", *b.diagnosis_block(s, d, file)]
+        if explained is not None:
+            explained.add(d.id)
     return "\n".join(lines) + "\n"
 
 

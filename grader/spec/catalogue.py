@@ -15,7 +15,6 @@ there is no such folder the bundled solutions folder is used.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,68 +58,20 @@ class _Entry:
     solutions_dir: Path
 
 
-_ID_LINE = re.compile(rb"^id:[ \t]*([a-z0-9]+(?:-[a-z0-9]+)*)[ \t]*(?:#[^\n]*)?\r?$", re.M)
-_ENTRY_LINE = re.compile(rb"^entry:[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:#[^\n]*)?\r?$", re.M)
-
-
-@dataclass
-class _File:
-    """A kata file, and what a glance at its top-level ``id:``/``entry:`` lines says."""
-
-    path: Path
-    folder: int
-    solutions_dir: Path
-    raw: bytes | None
-    hint: tuple[str, str] | None
-    """(id, entry) when the file has exactly one plain line of each; else None."""
-
-
-def _hint(raw: bytes) -> tuple[str, str] | None:
-    ids = _ID_LINE.findall(raw)
-    entries = _ENTRY_LINE.findall(raw)
-    if len(ids) != 1 or len(entries) != 1:
-        return None
-    return ids[0].decode("ascii"), entries[0].decode("ascii")
-
-
-class _HintMismatch(Exception):
-    """A file said one id or entry at a glance and another once parsed."""
-
-
 class KataCatalogue:
-    """Katas loaded from folders; see the module docstring for the rules.
-
-    Loading is lazy: a glance at each file's ``id:`` and ``entry:`` lines
-    tells which file(s) `get` and `match_functions` need, and only those
-    are parsed and validated.  Anything that needs every kata (`all`, `ids`,
-    `errors`, ...) loads them all; so does a file whose glance is unsure or
-    wrong.  The answers are those of loading every file up front.
-    """
+    """Katas loaded from folders; see the module docstring for the rules."""
 
     def __init__(self, dirs: Iterable[str | Path], *, optional: Iterable[Path] = ()) -> None:
         self.dirs = [Path(d) for d in dirs]
-        self._missing: list[SpecError] = []
-        self._files: list[_File] = []
-        self._loaded: dict[Path, Kata | SpecError] = {}
-        self._all: tuple[dict[str, _Entry], list[SpecError]] | None = None
+        self.errors: list[SpecError] = []
+        self._entries: dict[str, _Entry] = {}
         skip_missing = {Path(p) for p in optional}
-        for index, folder in enumerate(self.dirs):
+        for folder in self.dirs:
             if not folder.is_dir():
                 if folder not in skip_missing:
-                    self._missing.append(SpecError(folder, None, None, "kata folder not found"))
+                    self.errors.append(SpecError(folder, None, None, "kata folder not found"))
                 continue
-            solutions = solutions_dir_next_to(folder)
-            for path in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
-                try:
-                    raw: bytes | None = path.read_bytes()
-                except OSError:
-                    raw = None  # load_kata reports it
-                hint = _hint(raw) if raw is not None else None
-                self._files.append(_File(path, index, solutions, raw, hint))
-        # every file we cannot place at a glance is loaded now
-        for file in self._files:
-            if file.hint is None:
-                self._load(file)
+            self._load_folder(folder)
 
     @classmethod
     def from_dirs(
@@ -133,79 +84,22 @@ class KataCatalogue:
         own = data_dir("katas")
         return cls([own, *extra], optional=[own])
 
-    # -- loading ----------------------------------------------------------------------
-
-    def _load(self, file: _File) -> Kata | SpecError:
-        done = self._loaded.get(file.path)
-        if done is None:
-            try:
-                done = load_kata(file.path, file.raw)
-            except SpecError as exc:
-                done = exc
-            self._loaded[file.path] = done
-        if file.hint is not None and isinstance(done, Kata) and (done.id, done.entry) != file.hint:
-            raise _HintMismatch(file.path)
-        return done
-
-    def _known_id(self, file: _File) -> str | None:
-        if file.hint is not None:
-            return file.hint[0]
-        done = self._loaded.get(file.path)
-        return done.id if isinstance(done, Kata) else None
-
-    def _build(self, files: Iterable[_File]) -> tuple[dict[str, _Entry], list[SpecError]]:
-        """Folder by folder, file by file: the first valid file of an id in a folder
-        wins there (later ones are errors); a later folder replaces an earlier one."""
-        entries: dict[str, _Entry] = {}
-        errors: list[SpecError] = list(self._missing)
+    def _load_folder(self, folder: Path) -> None:
+        solutions = solutions_dir_next_to(folder)
         here: dict[str, Path] = {}
-        folder = -1
-        for file in files:
-            if file.folder != folder:
-                folder, here = file.folder, {}
-            kata = self._load(file)
-            if isinstance(kata, SpecError):
-                errors.append(kata)
+        for path in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
+            try:
+                kata = load_kata(path)
+            except SpecError as exc:
+                self.errors.append(exc)
                 continue
             if kata.id in here:
-                errors.append(SpecError(
-                    file.path, None, "id",
-                    f"kata id '{kata.id}' is also used by {here[kata.id].name}",
+                self.errors.append(SpecError(
+                    path, None, "id", f"kata id '{kata.id}' is also used by {here[kata.id].name}"
                 ))
                 continue
-            here[kata.id] = file.path
-            entries[kata.id] = _Entry(kata, file.path, file.solutions_dir)
-        return entries, errors
-
-    def _everything(self) -> tuple[dict[str, _Entry], list[SpecError]]:
-        if self._all is None:
-            try:
-                self._all = self._build(self._files)
-            except _HintMismatch:  # every file is loaded now: trust no glance
-                for file in self._files:
-                    file.hint = None
-                self._all = self._build(self._files)
-        return self._all
-
-    def _some(self, ids: set[str]) -> dict[str, _Entry]:
-        """The entries of ``ids`` as loading everything would give them (same order)."""
-        if self._all is not None:
-            return self._all[0]
-        try:
-            return self._build(f for f in self._files if self._known_id(f) in ids)[0]
-        except _HintMismatch:
-            return self._everything()[0]
-
-    @property
-    def _entries(self) -> dict[str, _Entry]:
-        return self._everything()[0]
-
-    @property
-    def errors(self) -> list[SpecError]:
-        """Files that could not be loaded (and folders not found), in load order."""
-        return self._everything()[1]
-
-    # -- queries ------------------------------------------------------------------------
+            here[kata.id] = path
+            self._entries[kata.id] = _Entry(kata, path, solutions)
 
     def all(self) -> list[Kata]:
         return [e.kata for e in self._entries.values()]
@@ -234,18 +128,13 @@ class KataCatalogue:
     def match_functions(self, names: Iterable[str]) -> list[Kata]:
         """Katas whose ``entry`` is one of ``names``, in catalogue order."""
         wanted = set(names)
-        ids = {f.hint[0] for f in self._files if f.hint is not None and f.hint[1] in wanted}
-        ids.update(
-            k.id for k in self._loaded.values() if isinstance(k, Kata) and k.entry in wanted
-        )
-        entries = self._some(ids)
-        return [e.kata for e in entries.values() if e.kata.entry in wanted]
+        return [e.kata for e in self._entries.values() if e.kata.entry in wanted]
 
     def _entry(self, kata_id: str) -> _Entry:
-        entry = self._some({kata_id}).get(kata_id)
-        if entry is None:
-            raise UnknownKataError(kata_id, list(self._entries))
-        return entry
+        try:
+            return self._entries[kata_id]
+        except KeyError:
+            raise UnknownKataError(kata_id, list(self._entries)) from None
 
     def __contains__(self, kata_id: object) -> bool:
         return kata_id in self._entries
