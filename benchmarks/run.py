@@ -28,7 +28,10 @@ the median of ``--runs`` rounds is reported; one warm-up round is not counted):
 
 Every command runs with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is
 dropped and ``PYTHONPYCACHEPREFIX`` points into the temporary folder), as for
-an installed package; the warm-up round fills the cache.
+an installed package, and with grade's kata cache in the temporary folder
+(``NORMKATAS_CACHE_DIR``); the warm-up round fills both.  One more row,
+"grade correct, cold", runs without either cache (a first run, or CI in a fresh
+container).
 """
 
 from __future__ import annotations
@@ -149,6 +152,8 @@ def bench_env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    env["NORMKATAS_CACHE_DIR"] = str(tmp / "kata-cache")
+    env.pop("NORMKATAS_NO_CACHE", None)
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["NO_COLOR"] = "1"
     env.pop("GITHUB_STEP_SUMMARY", None)
@@ -202,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--runs", type=int, default=7, help="rounds per command (median; default 7)")
     p.add_argument("--class-size", type=int, default=200, help="submissions in the class")
-    p.add_argument("--class-runs", type=int, default=3, help="runs of the class batch (median)")
+    p.add_argument("--class-runs", type=int, default=3,
+                   help="rounds of the class batch and of the per-file loop (median)")
     p.add_argument("--loop-sample", type=int, default=20,
                    help="files of the per-file loop actually timed (then extrapolated)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
@@ -225,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     env = bench_env(tmp)
     cases = tmp / "cases"
     entry = write_cases(cases)
@@ -239,7 +246,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     py = sys.executable
     pytest = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     commands = {
-        "python -c 'import numpy'": [py, "-c", "import numpy"],
+        "python -c \"import numpy\"": [py, "-c", "import numpy"],
         "bare check (correct)": [py, "-c", BARE_CHECK, str(CORRECT), str(cases), entry],
         "pytest -q (correct)": [*pytest, str(tests["correct"])],
         "pytest -q (wrong)": [*pytest, str(tests["wrong"])],
@@ -251,6 +258,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     print(f"single submissions: {args.runs} rounds of {len(commands)} commands...",
           file=sys.stderr)
     single = measure(commands, args.runs, env, tmp)
+    cold_env = dict(env, PYTHONDONTWRITEBYTECODE="1", NORMKATAS_NO_CACHE="1")
+    cold_env.pop("PYTHONPYCACHEPREFIX")
+    single.update(measure(
+        {"grade correct, cold (no caches)": [*grade, str(CORRECT)]}, args.runs, cold_env, tmp
+    ))
 
     students = make_class(tmp / "class", args.class_size)
     out = tmp / "class-out"
@@ -258,18 +270,19 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     def clean(name: str) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
-    print(f"class of {args.class_size}: {args.class_runs} batch runs...", file=sys.stderr)
-    batch = measure(
-        {"batch": [*grade, str(tmp / "class"), "--out", str(out), "--progress", "never"]},
-        args.class_runs, env, tmp, before=clean,
-    )["batch"]
     step = max(1, len(students) // args.loop_sample)
     sample = students[::step][: args.loop_sample]
     loop_script = f'for f in "$@"; do {shlex.join(grade)} "$f" >/dev/null 2>&1; done'
-    print(f"per-file loop: {len(sample)} files...", file=sys.stderr)
-    loop = measure(
-        {"loop": ["sh", "-c", loop_script, "sh", *map(str, sample)]}, 1, env, tmp
-    )["loop"]
+    print(f"class of {args.class_size}: {args.class_runs} rounds of one batch call and "
+          f"a loop over {len(sample)} files...", file=sys.stderr)
+    classes = measure(
+        {
+            "batch": [*grade, str(tmp / "class"), "--out", str(out), "--progress", "never"],
+            "loop": ["sh", "-c", loop_script, "sh", *map(str, sample)],
+        },
+        args.class_runs, env, tmp, before=clean,
+    )
+    batch, loop = classes["batch"], classes["loop"]
 
     def s(name: str) -> float:
         return single[name].median
@@ -283,11 +296,12 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         for name, smp in single.items()
     ]
     rows += [
-        {"what": f"class of {len(students)}: one `grade DIR --out` call",
+        {"what": f"class of {len(students)}: one `grade DIR --out OUT`",
          "median_s": round(batch.median, 3), "per_submission_ms": round(batch_per * 1000, 1),
          "peak_rss_mb": round(batch.peak_mb, 1), "exit_codes": sorted(batch.exit_codes)},
-        {"what": f"class of {len(students)}: shell loop of `grade FILE` "
-                 f"(extrapolated from {len(sample)} files)",
+        {"what": f"class of {len(students)}: loop of `grade FILE` (*)",
+         "note": f"(*) a shell loop over {len(sample)} of the {len(students)} files, "
+                 f"timed and extrapolated x{len(students) / len(sample):g}",
          "median_s": round(loop_per * len(students), 2),
          "per_submission_ms": round(loop_per * 1000, 1),
          "peak_rss_mb": round(loop.peak_mb, 1), "exit_codes": sorted(loop.exit_codes)},
@@ -309,7 +323,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         t["result"] = verdict(ok)
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                    "platform": sys.platform},
+                    "platform": sys.platform, "load_before": load_before,
+                    "load_after": [round(x, 2) for x in os.getloadavg()]},
         "runs": args.runs, "class_runs": args.class_runs,
         "ratios": {
             "grade correct / pytest correct": round(
@@ -318,7 +333,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "grade correct / bare check": round(
                 s("grade correct") / s("bare check (correct)"), 3),
             "grade correct / import numpy": round(
-                s("grade correct") / s("python -c 'import numpy'"), 3),
+                s("grade correct") / s('python -c "import numpy"'), 3),
             "diagnosis: grade wrong / --no-diagnosis": round(diag_extra + 1, 3),
             "class: loop / batch throughput": round(loop_per / batch_per, 2),
         },
@@ -330,13 +345,19 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 def print_table(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(f"normkatas benchmark: {m['cpus']} CPUs, Python {m['python']}, "
-          f"median of {report['runs']} runs (class batch: {report['class_runs']})")
+          f"median of {report['runs']} runs (class batch: {report['class_runs']}), "
+          f"load average {m['load_before'][0]:g} -> {m['load_after'][0]:g}")
     print()
-    print(f"{'command':<62} {'median':>9} {'per sub.':>9} {'peak RSS':>9}")
+    print(f"{'command':<44} {'median':>9} {'per sub.':>9} {'peak RSS':>9}")
+    notes = []
     for row in report["measurements"]:
         per = f"{row['per_submission_ms']:.1f} ms" if "per_submission_ms" in row else ""
-        print(f"{row['what']:<62} {row['median_s']:>7.3f} s {per:>9} "
+        print(f"{row['what']:<44} {row['median_s']:>7.3f} s {per:>9} "
               f"{row['peak_rss_mb']:>6.1f} MB")
+        if "note" in row:
+            notes.append(row["note"])
+    for note in notes:
+        print(note)
     print()
     print("ratios (same run)")
     for name, value in report["ratios"].items():
@@ -345,7 +366,7 @@ def print_table(report: dict[str, Any]) -> None:
     print("targets")
     for t in report["targets"]:
         sign = ">=" if t.get("at_least") else "<="
-        print(f"  {t['result']}  {t['target']:<52} {t['value']:>7} ({sign} {t['limit']})")
+        print(f"  {t['result']}  {t['target']:<52} {t['value']:>7g} ({sign} {t['limit']:g})")
 
 
 if __name__ == "__main__":

@@ -139,11 +139,19 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
             diagnose=not args.no_diagnosis,
         )
         result, outcomes = grade_with_outcomes(
-            path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis
+            path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
+            while_waiting=lambda: _warm_renderer(args.format),
         )
     arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
+
+
+def _warm_renderer(fmt: str) -> None:
+    """Import the report's renderer while the student's code runs (it is idle time)."""
+    import importlib
+
+    importlib.import_module(f"grader.render.{fmt}")
 
 
 def limits_from_args(args: argparse.Namespace) -> Limits:

@@ -2,7 +2,9 @@
 
 Only plain arrays rebuilt by the grader from the sandbox's bytes reach this
 module, so nothing the submission does can influence the verdict except the
-values it returned.
+values it returned.  For a hidden case a mismatch lists no elements and gives
+its max diffs to one significant digit only (full digits could spell inputs).
+An array refused for its size still has a shape: a wrong one is a wrong shape.
 """
 
 from __future__ import annotations

@@ -4,6 +4,14 @@ A kata is *prepared* once (cases materialized, reference outputs computed,
 probes planned) and then any number of submissions are graded against it.
 Hidden cases run in a process of their own whose output is never shown, so
 nothing a submission prints or raises can carry hidden data into a report.
+
+Performance cases (``performance: true``) are timings, not graded cases:
+the reference is timed on them here (best of `PERFORMANCE_RUNS`), the
+student's call runs last in its job, on a budget of its own that ends once
+it is clearly `slower_than` the reference (a timeout there means "slow", not
+a failure), and the result carries the comparison as advice
+(`Result.performance`).  Only a kata with ``performance.affects_score``
+grades them: then the case is scored, and fails when slow.
 """
 
 from __future__ import annotations
@@ -12,10 +20,10 @@ import builtins
 import contextlib
 import dataclasses
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 import numpy as np
@@ -24,7 +32,16 @@ from grader import __version__
 from grader.cases import MaterializedCase, describe, materialize
 from grader.compare import compare_case
 from grader.reference import Reference, load_reference
-from grader.result import Captured, CaseResult, Diagnosis, ErrorInfo, Frame, Result, Status
+from grader.result import (
+    Captured,
+    CaseResult,
+    Diagnosis,
+    ErrorInfo,
+    Frame,
+    Performance,
+    Result,
+    Status,
+)
 from grader.sandbox.types import (
     Call,
     CallOutcome,
@@ -39,6 +56,15 @@ from grader.sandbox.types import (
 from grader.spec.model import Kata
 
 RUN_FAILURES = ("syntax-error", "import-error", "missing-function")
+PERFORMANCE_RUNS = 3
+"""The reference's time on a performance case is the fastest of this many calls."""
+PERFORMANCE_MARGIN = 2.0
+"""The student's performance call is stopped after this many times `slower_than` x the
+reference's time: by then it is slow for sure..."""
+PERFORMANCE_MIN_SECONDS = 0.05
+"""...but never sooner than this (timer resolution, a busy machine)..."""
+PERFORMANCE_MAX_SECONDS = 2.0
+"""...and never later than this."""
 
 
 @dataclass
@@ -51,6 +77,13 @@ class PreparedKata:
     reference_outputs: dict[str, list[np.ndarray]]
     probes: list[Call] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
+    reference_seconds: dict[str, float] = field(default_factory=dict)
+    """Performance case -> the reference's best time on it."""
+    diagnosis_memo: dict[str, Any] = field(default_factory=dict)
+    """What the diagnosis computes once per kata (see `DiagnosisInput.memo`)."""
+    job_calls: dict[bool, tuple[Call, ...]] = field(default_factory=dict, repr=False)
+    """hidden? -> the calls of that job: one tuple for every submission (the sandbox
+    encodes a tuple it has seen before only once)."""
 
     @property
     def output_names(self) -> list[str]:
@@ -66,13 +99,34 @@ def prepare(
 ) -> PreparedKata:
     cases = materialize(kata)
     reference = load_reference(kata, solutions_dirs)
-    outputs = {case.name: reference(**case.kwargs) for case in cases}
+    outputs: dict[str, list[np.ndarray]] = {}
+    seconds: dict[str, float] = {}
+    for case in cases:
+        if case.spec.performance:
+            outputs[case.name], seconds[case.name] = reference.timed(
+                case.kwargs, PERFORMANCE_RUNS
+            )
+        else:
+            outputs[case.name] = reference(**case.kwargs)
     probes: list[Call] = []
+    memo: dict[str, Any] = {}
     if diagnose and kata.structure is not None:
-        from grader.diagnose import plan_probes
+        from grader.diagnose.probes import plan_probes
 
-        probes = list(plan_probes(kata, cases))
-    return PreparedKata(kata, cases, reference, outputs, probes, kata_limits(kata, limits))
+        probes = list(plan_probes(kata, cases, memo))
+    chosen = performance_limits(kata, kata_limits(kata, limits), seconds)
+    return PreparedKata(kata, cases, reference, outputs, probes, chosen, seconds, memo)
+
+
+def performance_limits(kata: Kata, limits: Limits, seconds: dict[str, float]) -> Limits:
+    """The budget of the performance calls: long enough to tell "slow" for sure."""
+    if not seconds:
+        return limits
+    budget = sum(
+        max(PERFORMANCE_MIN_SECONDS, PERFORMANCE_MARGIN * kata.performance.slower_than * s)
+        for s in seconds.values()
+    )
+    return dataclasses.replace(limits, performance_timeout=min(budget, PERFORMANCE_MAX_SECONDS))
 
 
 def kata_limits(kata: Kata, override: Limits | None) -> Limits:
@@ -94,13 +148,21 @@ def kata_limits(kata: Kata, override: Limits | None) -> Limits:
 
 
 def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
-    """The visible job (visible cases, then probes) and, if any, the hidden one."""
+    """The visible job (visible cases, probes, visible performance cases) and, if any,
+    the hidden one (hidden cases, hidden performance cases)."""
+    if not prepared.job_calls:
+        for hidden in (False, True):
+            mine = [c for c in prepared.cases if c.spec.hidden == hidden]
+            graded = [Call(c.name, c.kwargs) for c in mine if not c.spec.performance]
+            discard = not prepared.kata.performance.affects_score  # only timed: no value
+            timed = [Call(c.name, c.kwargs, "performance", discard)
+                     for c in mine if c.spec.performance]
+            probes = [] if hidden else prepared.probes
+            prepared.job_calls[hidden] = (*graded, *probes, *timed)
     entry = prepared.kata.entry
-    visible = [Call(c.name, c.kwargs) for c in prepared.cases if not c.spec.hidden]
-    hidden = [Call(c.name, c.kwargs) for c in prepared.cases if c.spec.hidden]
-    jobs = [Job(submission, entry, visible + prepared.probes, prepared.limits)]
-    if hidden:
-        jobs.append(Job(submission, entry, hidden, prepared.limits))
+    jobs = [Job(submission, entry, prepared.job_calls[False], prepared.limits)]
+    if prepared.job_calls[True]:
+        jobs.append(Job(submission, entry, prepared.job_calls[True], prepared.limits))
     return jobs
 
 
@@ -122,11 +184,15 @@ def build_result(
     run_failure = visible.status if visible.status in RUN_FAILURES else None
 
     files = _file_names(submission, display_name)
+    performance = _performance(prepared, calls)
+    affects = kata.performance.affects_score
+    graded = [c for c in prepared.cases if affects or not c.spec.performance]  # graded_cases
     results = [
-        _case_result(prepared, case, calls.get(case.name), visible, files)
-        for case in prepared.cases
+        _case_result(prepared, case, calls.get(case.name), visible, files) for case in graded
     ]
-    scored = [r for r, c in zip(results, prepared.cases, strict=True) if not c.spec.performance]
+    if performance is not None and performance.slow and affects:
+        results = [_slow(r) if r.name == performance.case else r for r in results]
+    scored = results
     status: Status
     returned = any(r.status != "error" for r in scored)
     if run_failure is not None or (scored and not returned):
@@ -153,6 +219,7 @@ def build_result(
         diagnoses=diagnoses,
         stdout=_captured(visible.stdout, visible.stdout_total),
         stderr=_captured(visible.stderr, visible.stderr_total),
+        performance=performance,
         warnings=warnings,
         duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
     )
@@ -165,9 +232,11 @@ def grade_submission(
     *,
     display_name: str | None = None,
     diagnose: bool = True,
+    while_waiting: Callable[[], object] | None = None,
 ) -> Result:
     return grade_with_outcomes(
-        submission, prepared, sandbox, display_name=display_name, diagnose=diagnose
+        submission, prepared, sandbox, display_name=display_name, diagnose=diagnose,
+        while_waiting=while_waiting,
     )[0]
 
 
@@ -178,12 +247,27 @@ def grade_with_outcomes(
     *,
     display_name: str | None = None,
     diagnose: bool = True,
+    while_waiting: Callable[[], object] | None = None,
 ) -> tuple[Result, list[RunOutcome]]:
-    """The result, and the raw outcomes it was built from (for views of the arrays)."""
+    """The result, and the raw outcomes it was built from (for views of the arrays).
+
+    ``while_waiting``: the caller's work to overlap with the student's code (the
+    diagnosis is imported and warmed up then too, when it may be needed).
+    """
     started = time.perf_counter()
     jobs = make_jobs(prepared, submission)
     outcomes: list[RunOutcome | None] = [None] * len(jobs)
-    for index, outcome in sandbox.run_many(jobs):
+
+    def idle() -> None:
+        if while_waiting is not None:
+            while_waiting()
+        if diagnose:  # what a failing submission's diagnosis needs, whatever the submission
+            from grader.diagnose.engine import warm_up
+
+            warm_up(prepared.kata, prepared.cases, prepared.probes, prepared.reference,
+                    prepared.diagnosis_memo)
+
+    for index, outcome in sandbox.run_many(jobs, while_waiting=idle):
         outcomes[index] = outcome
     done = [o for o in outcomes if o is not None]
     result = build_result(
@@ -231,7 +315,38 @@ def failing_outputs(
 class SandboxLike(Protocol):
     """The part of `grader.sandbox.Sandbox` grading uses."""
 
-    def run_many(self, jobs: Iterable[Job]) -> Iterator[tuple[int, RunOutcome]]: ...
+    def run_many(
+        self, jobs: Iterable[Job], *, while_waiting: Callable[[], object] | None = None
+    ) -> Iterator[tuple[int, RunOutcome]]: ...
+
+
+def _performance(prepared: PreparedKata, calls: dict[str, CallOutcome]) -> Performance | None:
+    """The student's time against the reference's on the performance case(s) (the
+    slowest ratio); None without a timing (no such case, or the call failed)."""
+    rule = prepared.kata.performance
+    found: list[Performance] = []
+    for name, reference in prepared.reference_seconds.items():
+        call = calls.get(name)
+        if call is None or call.status not in ("ok", "timeout"):
+            continue
+        timed_out = call.status == "timeout"
+        yours = prepared.limits.performance_timeout if timed_out else call.duration
+        ratio = yours / max(reference, 1e-9)
+        found.append(Performance(
+            case=name,
+            yours_ms=round(yours * 1000, 3),
+            reference_ms=round(reference * 1000, 3),
+            ratio=round(ratio, 2),
+            slow=timed_out or ratio > rule.slower_than,
+            affects_score=rule.affects_score,
+            timed_out=timed_out,
+        ))
+    return max(found, key=lambda p: p.ratio) if found else None
+
+
+def _slow(result: CaseResult) -> CaseResult:
+    """A performance case that counts, and was too slow: failed."""
+    return msgspec.structs.replace(result, status="failed", points=0.0)
 
 
 def _case_result(
@@ -375,6 +490,7 @@ def _diagnose(
                 probes=prepared.probes,
                 source=source,
                 submission_name=display_name,
+                memo=prepared.diagnosis_memo,
             )
         )
     )

@@ -176,7 +176,7 @@ class GradeFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         session = self.config.stash[_SESSION]
         kata = session.kata()
-        for case in kata.cases:
+        for case in kata.graded_cases:
             yield GradeItem.from_parent(self, name=case.name, hidden=case.hidden)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]

@@ -188,6 +188,17 @@ def test_diagnosis_is_fast_on_a_failing_case() -> None:
     assert (time.perf_counter() - start) / 3 < 0.2
 
 
+def test_a_memo_shared_across_submissions_changes_nothing() -> None:
+    memo: dict[str, Any] = {}
+    for name in ("wrong_layer_norm_three_mistakes.py", "wrong_unbiased_variance.py"):
+        result = run(BCHW, CORPUS / BCHW / name)
+        alone = diagnose(result.inp)
+        with_memo = DiagnosisInput(**{**result.inp.__dict__, "memo": memo})
+        assert diagnose(with_memo) == alone
+        assert diagnose(with_memo) == alone  # from the memo this time
+        assert memo  # the probe plan and the reference's outputs on the probes
+
+
 def test_probes_are_deterministic_visible_and_small() -> None:
     p = prepared(BCHW)
     first, second = plan_probes(p.kata, p.cases), plan_probes(p.kata, p.cases)

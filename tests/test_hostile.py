@@ -21,7 +21,15 @@ import numpy as np
 import pytest
 
 from grader.sandbox import Sandbox, procs
-from grader.sandbox.types import ArrayValue, Call, Job, Limits, RunOutcome, SequenceValue
+from grader.sandbox.types import (
+    ArrayValue,
+    Call,
+    Job,
+    Limits,
+    OtherValue,
+    RunOutcome,
+    SequenceValue,
+)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 
@@ -154,6 +162,41 @@ def _fds_closed(o: RunOutcome) -> None:
     assert second is not None and second.type == "OSError"
 
 
+def _memory_1gb(o: RunOutcome) -> None:
+    info = o.calls[0].exception
+    assert info is not None and info.type == "MemoryError"
+    assert [f.source for f in info.frames] == ["return np.ones(2**27) + X.sum()"]
+
+
+def _both_correct(o: RunOutcome) -> None:
+    for call in o.calls:
+        assert isinstance(call.value, ArrayValue) and call.value.array is not None
+        assert np.allclose(call.value.array, reference(**args(0)))
+
+
+def _giant_single(o: RunOutcome) -> None:
+    assert o.calls[0].value == ArrayValue(None, (10**5, 10**5), "<f8", "too-large")
+
+
+def _inputs_in_message(o: RunOutcome) -> None:
+    info = o.calls[0].exception
+    assert info is not None and info.type == "ValueError" and info.message.startswith("array(")
+    assert b"array(" in o.stdout and len(o.stderr) > 100
+
+
+def _smuggled(o: RunOutcome) -> None:
+    """The sandbox carries what the function did as is; grading redacts hidden cases."""
+    info = o.calls[0].exception
+    assert info is not None and info.type.startswith("Leak_")
+    value = o.calls[1].value
+    assert isinstance(value, OtherValue) and value.type_name.startswith("submission.Leak_")
+
+
+def _raw_output(o: RunOutcome) -> None:
+    _zeros(o)
+    assert b"\x1b[2J" in o.stdout and b"\x1b[2J" in o.stderr and b"::stop-commands::" in o.stdout
+
+
 CASES = [
     Case("loop_in_function.py", "timeout", ("timeout", "not-run"), check=_killed),
     Case("loop_at_import.py", "timeout", ("not-run", "not-run"), check=_killed),
@@ -177,6 +220,16 @@ CASES = [
     Case("chdir_root.py", "ok", ("ok", "ok"), check=_correct),
     Case("escape_sequences.py", "ok", ("exception", "exception"), check=_escapes),
     Case("name with spaces ünïcödé.py", "ok", ("ok", "ok"), check=_correct),
+    Case("memory_bomb_1gb.py", "memory-limit", ("memory-limit", "not-run"), 8, _memory_1gb, True),
+    Case("close_stdio.py", "ok", ("ok", "ok"), check=_both_correct),
+    Case("giant_single_array.py", "ok", ("ok", "ok"), check=_giant_single),
+    Case("leak_inputs.py", "ok", ("exception", "exception"), check=_inputs_in_message),
+    Case("leak_side_channels.py", "ok", ("exception", "ok"), check=_smuggled),
+    # What it finds depends on what the test process loaded before the fork server
+    # started; tests/e2e/test_hostile_e2e.py checks it against the real `grade`.
+    Case("snoop_reference.py", "ok", ("ok", "ok")),
+    Case("escape_output.py", "ok", ("ok", "ok"), check=_raw_output),
+    Case("ci_injection.py", "ok", ("ok", "ok"), check=_zeros),
 ]
 
 

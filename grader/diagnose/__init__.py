@@ -6,12 +6,39 @@ probes = plan_probes(kata, cases)          # before the run: extra calls, inputs
 diagnoses = diagnose(DiagnosisInput(...))  # after it: list[Diagnosis], never raises
 ```
 
+Diagnosing many submissions of one kata: give every `DiagnosisInput` the same
+``memo`` dict.  While the student's code runs, `warm_up(...)` imports the
+engine and fills that memo with what does not depend on the submission.
+
 The catalogue of mistakes lives in `grader.diagnose.catalogue`; the formula
 families the fit and the instructor check use in `grader.diagnose.families`.
+Names are imported on first use: planning probes does not load the engine.
 """
 
-from grader.diagnose.context import DiagnosisInput
-from grader.diagnose.engine import diagnose
-from grader.diagnose.probes import plan_probes
+from __future__ import annotations
 
-__all__ = ["DiagnosisInput", "diagnose", "plan_probes"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.diagnose.context import DiagnosisInput, warm_memo
+    from grader.diagnose.engine import diagnose, warm_up
+    from grader.diagnose.probes import plan_probes
+
+__all__ = ["DiagnosisInput", "diagnose", "plan_probes", "warm_memo", "warm_up"]
+
+_HOMES = {
+    "DiagnosisInput": "context",
+    "warm_memo": "context",
+    "diagnose": "engine",
+    "warm_up": "engine",
+    "plan_probes": "probes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'grader.diagnose' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"grader.diagnose.{home}"), name)

@@ -25,6 +25,9 @@ from grader.spec.model import Kata, Tolerance
 
 Arrays = list[np.ndarray]
 PROBE_REFERENCES_MEMO = "probe-references"
+ITEM_CACHES_MEMO = "item-caches"
+ITEM_CACHE_LIMIT = 20_000
+"""Entries kept across submissions (a class's worth); past it they start over."""
 
 
 @dataclass(frozen=True)
@@ -179,10 +182,12 @@ class Context:
         return None
 
 
-def _reference(inp: DiagnosisInput, kwargs: Mapping[str, Any]) -> Arrays | None:
+def _reference(
+    reference: Callable[..., list[np.ndarray]], kwargs: Mapping[str, Any]
+) -> Arrays | None:
     try:
         with np.errstate(all="ignore"):
-            return _floats(inp.reference(**kwargs))
+            return _floats(reference(**kwargs))
     except Exception:
         return None
 
@@ -192,10 +197,46 @@ def _size(kata: Kata, kwargs: Mapping[str, Any]) -> int:
     return int(np.asarray(x).size) if x is not None else 0
 
 
+def _item_caches(memo: dict[str, Any]) -> dict[tuple[str, str], dict[Any, Any]]:
+    """Per item, what the formulas compute from its inputs alone (statistics, the
+    outputs of a candidate formula): the same for every submission."""
+    caches: dict[tuple[str, str], dict[Any, Any]] = memo.setdefault(ITEM_CACHES_MEMO, {})
+    if sum(len(c) for c in caches.values()) > ITEM_CACHE_LIMIT:
+        caches.clear()
+    return caches
+
+
+def warm_memo(
+    kata: Kata,
+    cases: Sequence[MaterializedCase],
+    probes: Sequence[Call],
+    reference: Callable[..., list[np.ndarray]],
+    memo: dict[str, Any],
+) -> None:
+    """Fill ``memo`` (see `DiagnosisInput.memo`) with what does not depend on the
+    submission: the probe plan and the reference's outputs on the probes.  Work to
+    do while the student's code runs; never raises."""
+    given = {c.key for c in probes}
+    plans = memo.get(PLANS_MEMO)
+    if plans is None:
+        try:
+            plans = plan(kata, cases) if given else []
+        except Exception:
+            plans = []
+        memo[PLANS_MEMO] = plans
+    references = memo.setdefault(PROBE_REFERENCES_MEMO, {})
+    for p in plans:
+        key = p.call.key
+        if key in given and key.startswith(PREFIX) and key not in references:
+            references[key] = _reference(reference, p.call.kwargs)
+
+
 def build(inp: DiagnosisInput) -> Context:
     kata = inp.kata
     n = len(kata.returns)
     tol = kata.tolerance
+    memo = inp.memo if inp.memo is not None else {}
+    caches = _item_caches(memo)
     cases = []
     results = {r.name: r for r in inp.results}
     calls: dict[str, CallOutcome] = {}
@@ -219,18 +260,13 @@ def build(inp: DiagnosisInput) -> Context:
                 visible=not case.spec.hidden,
                 result=results.get(case.name),
                 size=_size(kata, case.kwargs),
+                cache=caches.setdefault(("case", case.name), {}),
             )
         )
     given = {c.key for c in inp.probes}
-    memo = inp.memo if inp.memo is not None else {}
-    plans = memo.get(PLANS_MEMO)
-    if plans is None:
-        try:
-            plans = plan(kata, inp.cases) if given else []
-        except Exception:
-            plans = []
-        memo[PLANS_MEMO] = plans
-    references = memo.setdefault(PROBE_REFERENCES_MEMO, {})
+    warm_memo(kata, inp.cases, inp.probes, inp.reference, memo)
+    plans = memo[PLANS_MEMO]
+    references = memo[PROBE_REFERENCES_MEMO]
     probes = []
     for p in plans:
         key = p.call.key
@@ -238,8 +274,6 @@ def build(inp: DiagnosisInput) -> Context:
             continue
         call = calls.get(key)
         value = call.value if call is not None and call.status == "ok" else None
-        if key not in references:
-            references[key] = _reference(inp, p.call.kwargs)
         probes.append(
             Item(
                 key=key,
@@ -252,6 +286,7 @@ def build(inp: DiagnosisInput) -> Context:
                 visible=True,
                 plan=p,
                 size=_size(kata, p.call.kwargs),
+                cache=caches.setdefault(("probe", key), {}),
             )
         )
     outputs = kata.structure.outputs if kata.structure is not None else {}

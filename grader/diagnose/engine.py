@@ -13,18 +13,39 @@ It never raises: an entry that fails is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
+
+from grader.cases import MaterializedCase
 from grader.diagnose import facts as F
 from grader.diagnose import formula as formula_step
 from grader.diagnose.catalogue import CATALOGUE
-from grader.diagnose.context import Context, DiagnosisInput, build
+from grader.diagnose.context import Context, DiagnosisInput, build, warm_memo
 from grader.diagnose.entry import Finding
 from grader.diagnose.formula import Formula
 from grader.diagnose.write import write
 from grader.result import Diagnosis
+from grader.sandbox.types import Call
+from grader.spec.model import Kata
 
 CATEGORIES = ("execution", "interface", "structure", "statistics", "affine", "output", "advice")
+
+
+def warm_up(
+    kata: Kata,
+    cases: Sequence[MaterializedCase],
+    probes: Sequence[Call],
+    reference: Callable[..., list[np.ndarray]],
+    memo: dict[str, Any],
+) -> None:
+    """What a first diagnosis would pay for, paid now (while the student's code runs):
+    this module imported, and ``memo`` filled as `warm_memo` does.  Never raises."""
+    with contextlib.suppress(Exception):
+        warm_memo(kata, cases, probes, reference, memo)
 
 
 def diagnose(inp: DiagnosisInput) -> list[Diagnosis]:

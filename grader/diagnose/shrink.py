@@ -86,11 +86,13 @@ def _finite(item: Item) -> bool:
 def smallest(ctx: Context, keep: Callable[[Item], bool]) -> Item | None:
     """The smallest visible item ``keep`` accepts: finite outputs first (a NaN
     shows less than a wrong number), probes before cases on ties."""
-    found = [i for i in ctx.items if i.visible and keep(i)]
-    if not found:
-        return None
-    found.sort(key=lambda i: (not _finite(i), i.size, KIND_ORDER.get(i.kind, 9)))
-    return found[0]
+    # Sorted first (stably), then the first one kept: the same item as sorting the
+    # kept ones, without running ``keep`` (which may evaluate formulas) on every item.
+    ordered = sorted(
+        (i for i in ctx.items if i.visible),
+        key=lambda i: (not _finite(i), i.size, KIND_ORDER.get(i.kind, 9)),
+    )
+    return next((i for i in ordered if keep(i)), None)
 
 
 def counterexample(

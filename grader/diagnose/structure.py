@@ -47,7 +47,8 @@ def grouping_of(
     groups: int | None = None
     box = 1
     for a in range(base.ndim):
-        coords = np.unique(where[a])
+        # the sorted distinct indices (np.unique would import numpy.ma: 5-10 ms, once)
+        coords = np.flatnonzero(np.bincount(where[a], minlength=base.shape[a]))
         if len(coords) == 1:
             if int(coords[0]) != position[a]:
                 return None

@@ -60,15 +60,19 @@ def _alone(ctx: Context, finding: Finding, formula: Formula | None) -> Any:
 
 def _evidence_item(ctx: Context, without: Any, smallest: bool) -> Item | None:
     found = []
+    wanted_all = smallest and ctx.expected is not None
     for item in [*ctx.cases, *ctx.probe("base"), *ctx.probe("shrink")]:
         if not item.visible or not item.shaped or item.outputs is None:
             continue
         right = without(item)
         if right is not None and not close(item.outputs, right, item.tol):
             found.append(item)
+            if not wanted_all:
+                break  # the first one is the answer
     if not found:
         return None
-    if smallest and ctx.expected is not None:
+    if wanted_all:
+        assert ctx.expected is not None
         expected = ctx.expected
 
         def key(i: Item) -> tuple[bool, float]:

@@ -237,10 +237,19 @@ def captured_streams(result: Result) -> list[tuple[str, str]]:
 
 
 def performance_line(perf: Performance) -> str:
-    line = (
-        f"case {clean_line(perf.case)} took {fmt_num(perf.yours_ms, 3)} ms,"
-        f" the reference {fmt_num(perf.reference_ms, 3)} ms ({fmt_num(perf.ratio, 3)}x)"
-    )
+    case, ref = clean_line(perf.case), fmt_num(perf.reference_ms, 3)
+    if perf.timed_out:
+        line = (
+            f"case {case} was stopped after {fmt_num(perf.yours_ms, 3)} ms, the reference"
+            f" takes {ref} ms (over {fmt_num(perf.ratio, 3)}x)"
+        )
+    else:
+        line = (
+            f"case {case} took {fmt_num(perf.yours_ms, 3)} ms,"
+            f" the reference {ref} ms ({fmt_num(perf.ratio, 3)}x)"
+        )
+    if perf.slow:
+        line += "; Python loops over array elements are the usual cause"
     if perf.affects_score:
         line += "; this affects the score"
     return line

@@ -53,8 +53,8 @@ def render_kata(kata: Kata, *, color: bool = False) -> str:
             "kata_show.txt.j2",
             kata=kata,
             examples=[example_view(c) for c in kata.cases if c.example and not c.hidden],
-            visible=sum(1 for c in kata.cases if not c.hidden),
-            hidden=sum(1 for c in kata.cases if c.hidden),
+            visible=sum(1 for c in kata.cases if not c.hidden and not c.performance),
+            hidden=sum(1 for c in kata.cases if c.hidden and not c.performance),
             s=_styles(color),
         )
     )

@@ -13,6 +13,10 @@ import os
 from collections.abc import MutableMapping
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+CI_FILE_VARS = (
+    "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY",
+)
+"""Files through which a CI step sets its outputs, environment and summary."""
 
 
 def prepare_environment(environ: MutableMapping[str, str] | None = None) -> None:
@@ -31,3 +35,11 @@ def force_single_thread_blas(environ: MutableMapping[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     for name in BLAS_THREAD_VARS:
         env[name] = "1"
+
+
+def hide_ci_files(environ: MutableMapping[str, str] | None = None) -> None:
+    """Drop the variables naming the CI's command files (workers): a submission
+    must not set the step's outputs (a GitHub Classroom ``result``) or summary."""
+    env = os.environ if environ is None else environ
+    for name in CI_FILE_VARS:
+        env.pop(name, None)

@@ -26,7 +26,12 @@ Header = dict[str, Any]
 
 _dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=True).encode
 _loads = json.JSONDecoder().decode
-_write = os.write
+_writev = os.writev
+_IOV_MAX = 512
+READ_SIZE = 64 * 1024
+"""What `FrameReader` asks for at a time outside a payload: small frames arrive whole."""
+COALESCE_BYTES = 256 * 1024
+"""`send_frame` joins parts smaller than this into one send."""
 
 
 class ProtocolError(Exception):
@@ -66,16 +71,38 @@ def parse_header(raw: Buffer) -> Header:
 
 
 def send_frame(sock: socket.socket, header: Header, parts: Sequence[Buffer] = ()) -> None:
+    """Send a whole frame; small parts go out joined (one system call, not one each)."""
+    small: list[Buffer] = []
+    size = 0
     for buf in encode_frame(header, parts):
-        sock.sendall(buf)
+        n = _nbytes(buf)
+        if n >= COALESCE_BYTES:
+            if small:
+                sock.sendall(b"".join(small))
+                small, size = [], 0
+            sock.sendall(buf)
+            continue
+        small.append(buf)
+        size += n
+        if size >= COALESCE_BYTES:
+            sock.sendall(b"".join(small))
+            small, size = [], 0
+    if small:
+        sock.sendall(b"".join(small))
 
 
 def write_frame(fd: int, header: Header, parts: Sequence[Buffer] = ()) -> None:
-    """Write a whole frame to a blocking fd (the worker's result pipe)."""
-    for buf in encode_frame(header, parts):
-        view = memoryview(buf).cast("B")
-        while view:
-            view = view[_write(fd, view) :]
+    """Write a whole frame to a blocking fd (the worker's result pipe), in as few
+    system calls as the kernel allows (one, for a frame that fits the pipe)."""
+    views = [memoryview(buf).cast("B") for buf in encode_frame(header, parts)]
+    views = [v for v in views if v.nbytes]
+    while views:
+        written = _writev(fd, views[:_IOV_MAX])
+        while views and written >= views[0].nbytes:
+            written -= views[0].nbytes
+            views.pop(0)
+        if written:
+            views[0] = views[0][written:]
 
 
 def _recv_exact(sock: socket.socket, size: int, *, eof_ok: bool = False) -> bytearray | None:
@@ -109,27 +136,31 @@ class FrameReader:
 
     ``max_payload`` bounds the payload bytes of the whole stream, not just of
     one frame: the worker cannot make the supervisor buffer more than that.
+    It reads what is there (up to `READ_SIZE`) and parses every whole frame
+    in it; a malformed frame after good ones is reported (raised) on the next
+    read, once the good ones are in ``frames``.
     """
 
     def __init__(self, max_payload: int, chunk: int = 1 << 20) -> None:
         self._budget = max_payload
         self._chunk = chunk
-        self._head = bytearray()
-        self._need = PREFIX.size
-        self._header_len = -1
-        self._payload_len = 0
+        self._buf = bytearray()
+        """Bytes read and not yet parsed: a prefix and header (and what follows)."""
         self._header: Header | None = None
         self._payload: bytearray | None = None
         self._got = 0
+        self._error: ProtocolError | None = None
         self.frames: list[tuple[Header, bytearray]] = []
 
     @property
     def idle(self) -> bool:
         """True between frames (no partial frame pending)."""
-        return not self._head and self._payload is None
+        return not self._buf and self._payload is None
 
     def read_from(self, fd: int) -> bool:
         """Read what is available; False at end of stream (or nothing to read)."""
+        if self._error is not None:
+            raise self._error
         try:
             if self._payload is not None:
                 view = memoryview(self._payload)[self._got :]
@@ -137,39 +168,42 @@ class FrameReader:
                 if n:
                     self._got += n
                     self._finish_payload()
+                    self._parse()
                 return n > 0
-            data = os.read(fd, self._need - len(self._head))
+            data = os.read(fd, READ_SIZE)
         except (BlockingIOError, InterruptedError):
             return True
         if not data:
             return False
-        self._head += data
-        self._advance()
+        self._buf += data
+        self._parse()
         return True
 
-    def _advance(self) -> None:
-        if len(self._head) < self._need:
-            return
-        if self._header_len < 0:
-            header_len, payload_len = parse_prefix(self._head, self._budget)
-            self._budget -= payload_len
-            self._header_len = header_len
-            self._payload_len = payload_len
-            self._need = PREFIX.size + header_len
-            if len(self._head) < self._need:
-                return
-        self._header = parse_header(memoryview(self._head)[PREFIX.size :])
-        self._payload = bytearray(self._payload_len)
-        self._got = 0
-        self._finish_payload()
+    def _parse(self) -> None:
+        done = len(self.frames)
+        try:
+            while self._payload is None and len(self._buf) >= PREFIX.size:
+                header_len, payload_len = parse_prefix(self._buf[: PREFIX.size], self._budget)
+                start = PREFIX.size + header_len
+                if len(self._buf) < start:
+                    return
+                self._header = parse_header(memoryview(self._buf)[PREFIX.size : start])
+                self._budget -= payload_len
+                have = min(len(self._buf) - start, payload_len)
+                self._payload = bytearray(payload_len)
+                self._payload[:have] = self._buf[start : start + have]
+                self._got = have
+                del self._buf[: start + have]
+                self._finish_payload()
+        except ProtocolError as exc:
+            if len(self.frames) == done:
+                raise
+            self._error = exc  # the frames before it first
 
     def _finish_payload(self) -> None:
         if self._payload is None or self._got < len(self._payload):
             return
         assert self._header is not None
         self.frames.append((self._header, self._payload))
-        self._head = bytearray()
-        self._need = PREFIX.size
-        self._header_len = -1
         self._header = None
         self._payload = None

@@ -1,9 +1,10 @@
 """One job, supervised by the fork server: fork the worker, watch it, report.
 
 The supervisor owns the clock (import + cases on ``timeout``, probes on
-``probe_timeout``, performance calls on ``performance_timeout``), drains the worker's stdout/stderr (keeping the first
-``output_bytes``), reads the result frames, and after the worker ends kills
-its process group and every descendant.  It turns all that into the outcome
+``probe_timeout``, performance calls on ``performance_timeout``), drains the
+worker's stdout/stderr (keeping the first ``output_bytes``), reads the result
+frames, and after the worker ends kills its process group and every
+descendant.  It turns all that into the outcome
 frame the grader decodes (``codec.decode_outcome``).
 """
 

@@ -27,8 +27,9 @@ class Limits:
     """Wall-clock seconds for the whole submission (import and every case call)."""
     probe_timeout: float = 2.0
     """Extra wall-clock seconds for the diagnosis probes after the cases."""
-    performance_timeout: float = 2.0
-    """Extra wall-clock seconds for the timed ``performance`` calls, after the probes."""
+    performance_timeout: float = 0.0
+    """Extra wall-clock seconds for the timed ``performance`` calls, after the probes
+    (none by default: the grader sets it from the reference's time)."""
     memory_mb: int = 2048
     """Address-space limit of the student process."""
     output_bytes: int = 64 * 1024
@@ -51,11 +52,14 @@ class Call:
     run first, then probes (on ``Limits.probe_timeout``), then performance
     calls (on ``Limits.performance_timeout``); what a probe or performance
     call prints is dropped, and its timeout or crash leaves the run "ok".
+    ``discard``: the returned value is not sent back (the outcome has the
+    status and the duration; ``value`` is None): for calls that are only timed.
     """
 
     key: str
     kwargs: Mapping[str, Any]
     group: Literal["case", "probe", "performance"] = "case"
+    discard: bool = False
 
 
 GROUPS = ("case", "probe", "performance")

@@ -1,6 +1,7 @@
 """The student's process: forked by the supervisor, one per job; never returns.
 
-It isolates itself (own session, rlimits, fresh stdio, a clean ``sys.path``),
+It isolates itself (own session, rlimits, fresh stdio, a clean ``sys.path``,
+no CI command-file variables such as ``$GITHUB_OUTPUT``),
 imports the submission as module ``submission``, calls the function once per
 call (cases first, then probes, then performance calls) and streams one
 frame per finished call on its private result fd.  Frames, in order::
@@ -32,7 +33,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from grader.sandbox import capture, codec, limits
-from grader.sandbox.env import force_single_thread_blas
+from grader.sandbox.env import force_single_thread_blas, hide_ci_files
 from grader.sandbox.protocol import Header, write_frame
 from grader.sandbox.types import Limits, run_order
 
@@ -122,6 +123,7 @@ def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     force_single_thread_blas()
+    hide_ci_files()
     warnings = limits.apply_limits(lim)
     folder = os.path.dirname(submission)
     sys.path[:] = [folder, *_clean_path(sys.path, folder)]
@@ -248,8 +250,12 @@ def _call(
     templates: dict[str, Any],
     encoder: capture.ResultEncoder,
     ctx: _Context,
+    discard: bool = False,
 ) -> tuple[dict[str, Any], int | None]:
-    """One call as a frame header; the int is an exit code when the call ends the run."""
+    """One call as a frame header; the int is an exit code when the call ends the run.
+
+    ``discard``: what the function returned is dropped (no value, no mutation check).
+    """
     path, lines = ctx.path, ctx.lines
     kwargs = {k: codec.fresh_copy(v) for k, v in templates.items()}
     header: dict[str, Any] = {"type": "call"}
@@ -259,7 +265,7 @@ def _call(
         value = fn(**kwargs)
         header["duration"] = _perf_counter() - start
         _check_pid()
-        header.update(status="ok", value=encoder.encode(value))
+        header.update(status="ok", value=None if discard else encoder.encode(value))
         del value
     except MemoryError as exc:
         header["duration"] = _perf_counter() - start
@@ -276,7 +282,7 @@ def _call(
         header["duration"] = _perf_counter() - start
         _check_pid()
         header.update(status="exception", exception=capture.exception_info(exc, path, lines))
-    header["mutated"] = _mutated(templates, kwargs)
+    header["mutated"] = [] if discard else _mutated(templates, kwargs)
     return header, end
 
 
@@ -308,7 +314,7 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
         kwargs = calls[index]["kwargs"]
         templates = {k: codec.decode_arguments(v, payload) for k, v in kwargs.items()}
         encoder = capture.ResultEncoder(ctx.limits.result_bytes, budget)
-        header, end = _call(fn, templates, encoder, ctx)
+        header, end = _call(fn, templates, encoder, ctx, bool(calls[index].get("discard")))
         budget = encoder.budget
         header["index"] = index
         _flush()

@@ -204,5 +204,11 @@ class Kata(_Model):
         return f"{self.entry}({', '.join(parts)})"
 
     @property
+    def graded_cases(self) -> list[Case]:
+        """The cases a result reports: performance cases only when they affect the score
+        (otherwise they are timings, reported as advice in ``Result.performance``)."""
+        return [c for c in self.cases if not c.performance or self.performance.affects_score]
+
+    @property
     def max_score(self) -> float:
-        return float(sum(c.points for c in self.cases if not c.performance))
+        return float(sum(c.points for c in self.graded_cases))

@@ -56,6 +56,16 @@ def f64(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
+def input_array(kata: Kata, kwargs: Mapping[str, Any]) -> tuple[Layout, np.ndarray]:
+    """The kata's layout and its input role as float64; raises when they disagree."""
+    assert kata.structure is not None
+    layout = Layout(kata.structure.layout)
+    x = f64(arg(kata, kwargs, "input"))
+    if x.ndim != layout.ndim:
+        raise ValueError("input rank differs from the layout")
+    return layout, x
+
+
 def role(kata: Kata, name: str) -> str | None:
     return kata.structure.roles.get(name) if kata.structure is not None else None
 

@@ -21,8 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from grader.diagnose.families import Cache, Stages, arg, denominator, f64, group_stats, place, role
-from grader.diagnose.layout import Grouping, Layout, affine_axis
+from grader.diagnose.families import (
+    Cache,
+    Stages,
+    arg,
+    denominator,
+    f64,
+    group_stats,
+    input_array,
+    place,
+    role,
+)
+from grader.diagnose.layout import Grouping, affine_axis
 from grader.spec.model import Kata
 
 
@@ -50,12 +60,10 @@ class Backward:
         grouping: Grouping,
         cache: Cache,
     ) -> dict[str, np.ndarray]:
-        assert kata.structure is not None
-        layout = Layout(kata.structure.layout)
-        x = f64(arg(kata, kwargs, "input"))
+        layout, x = input_array(kata, kwargs)
         dout = f64(arg(kata, kwargs, "dout"))
-        if x.ndim != layout.ndim or dout.shape != x.shape:
-            raise ValueError("input rank differs from the layout")
+        if dout.shape != x.shape:
+            raise ValueError("dout and input shapes differ")
         ddof = int(variant.get("ddof", "0"))
         key = ("stats", grouping, ddof)
         if key not in cache:

@@ -26,11 +26,11 @@ from grader.diagnose.families import (
     affine_stage,
     arg,
     denominator,
-    f64,
     group_stats,
+    input_array,
     role,
 )
-from grader.diagnose.layout import Grouping, Layout
+from grader.diagnose.layout import Grouping
 from grader.spec.model import Kata
 
 
@@ -69,11 +69,7 @@ class Normalization:
         grouping: Grouping,
         cache: Cache,
     ) -> dict[str, np.ndarray]:
-        assert kata.structure is not None
-        layout = Layout(kata.structure.layout)
-        x = f64(arg(kata, kwargs, "input"))
-        if x.ndim != layout.ndim:
-            raise ValueError("input rank differs from the layout")
+        layout, x = input_array(kata, kwargs)
         ddof = int(variant.get("ddof", "0"))
         key = ("stats", grouping, ddof)
         if key not in cache:

@@ -33,6 +33,7 @@ from grader.diagnose.families import (
     denominator,
     f64,
     group_stats,
+    input_array,
     place,
     role,
 )
@@ -69,11 +70,7 @@ class Running:
         grouping: Grouping,
         cache: Cache,
     ) -> dict[str, np.ndarray]:
-        assert kata.structure is not None
-        layout = Layout(kata.structure.layout)
-        x = f64(arg(kata, kwargs, "input"))
-        if x.ndim != layout.ndim:
-            raise ValueError("input rank differs from the layout")
+        layout, x = input_array(kata, kwargs)
         old_mean = f64(arg(kata, kwargs, "running_mean"))
         old_var = f64(arg(kata, kwargs, "running_var"))
         momentum = float(arg(kata, kwargs, "momentum", 0.1))

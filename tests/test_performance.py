@@ -1,0 +1,210 @@
+"""Performance cases: the sandbox's timed calls and the grader's advice (grader.grading)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.grading import (
+    PERFORMANCE_MAX_SECONDS,
+    PERFORMANCE_MIN_SECONDS,
+    grade_submission,
+    make_jobs,
+    prepare,
+)
+from grader.sandbox import Sandbox
+from grader.sandbox.limits import cpu_seconds
+from grader.sandbox.types import Call, Job, Limits
+from grader.spec.load import parse_kata
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only")
+
+KATA = """
+id: timed-sum
+title: Sum
+statement: Sum an array.
+entry: total
+params: [{name: x}]
+returns: [{name: s}]
+reference: timed_sum:total
+{performance}
+cases:
+  - name: small
+    args: {x: [1.0, 2.0, 3.0]}
+  - name: hidden-small
+    hidden: true
+    args: {x: [4.0, 5.0]}
+  - name: timing
+    performance: true
+    points: 2
+    args:
+      x: {generate: uniform, shape: [1000000], seed: 1}
+"""
+REFERENCE = "import numpy as np\n\ndef total(x):\n    return np.asarray(x.sum())\n"
+FAST = "import numpy as np\n\ndef total(x):\n    return np.asarray(x.sum())\n"
+LOOPS = """
+import numpy as np
+
+def total(x):
+    s = 0.0
+    for v in x:
+        s += float(v)
+    return np.asarray(s)
+"""
+WRONG_AND_SLOW = LOOPS.replace("return np.asarray(s)", "return np.asarray(s + 1.0)")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(jobs=2, mode="fork") as sb:
+        yield sb
+
+
+def setup(tmp_path: Path, performance: str = "performance: {slower_than: 50}") -> Any:
+    # (50x: a generous margin for a busy test machine; loops here are 100x and more)
+    (tmp_path / "solutions").mkdir(parents=True)
+    (tmp_path / "solutions" / "timed_sum.py").write_text(REFERENCE, encoding="utf-8")
+    kata = parse_kata(KATA.replace("{performance}", performance))
+    return prepare(kata, [tmp_path / "solutions"])
+
+
+def submission(tmp_path: Path, source: str) -> Path:
+    path = tmp_path / "solution.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+# -- the sandbox ------------------------------------------------------------------------
+
+
+def test_performance_calls_run_last_on_their_own_budget(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = submission(tmp_path, """
+        import time
+        def f(t):
+            time.sleep(t)
+            return t
+        """)
+    calls = [
+        Call("t1", {"t": 5.0}, group="performance"),
+        Call("c1", {"t": 0.2}),
+        Call("p1", {"t": 0.0}, group="probe"),
+        Call("c2", {"t": 0.2}),
+    ]
+    limits = Limits(timeout=1.0, probe_timeout=1.0, performance_timeout=0.3)
+    outcome = sandbox.run(Job(path, "f", calls, limits))
+    assert outcome.status == "ok"  # a timed call that runs out of time is not a failure
+    statuses = {c.key: c.status for c in outcome.calls}
+    assert statuses == {"t1": "timeout", "c1": "ok", "p1": "ok", "c2": "ok"}
+    assert [c.key for c in outcome.calls] == ["t1", "c1", "p1", "c2"]  # the job's order
+    assert 0.7 <= outcome.duration < 3.0
+
+
+def test_the_cpu_backstop_counts_the_performance_budget() -> None:
+    assert cpu_seconds(Limits(timeout=2.0, probe_timeout=1.0, performance_timeout=1.5)) == 6
+    assert Limits().performance_timeout == 0.0  # no timed calls unless the grader says so
+
+
+def test_what_a_performance_call_prints_is_dropped(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = submission(tmp_path, """
+        def f(tag):
+            print("from", tag)
+            return 1.0
+        """)
+    calls = [Call("c", {"tag": "case"}), Call("t", {"tag": "timing"}, group="performance")]
+    outcome = sandbox.run(Job(path, "f", calls, Limits(performance_timeout=1.0)))
+    assert outcome.status == "ok" and [c.status for c in outcome.calls] == ["ok", "ok"]
+    assert outcome.stdout == b"from case\n"
+
+
+# -- grading ----------------------------------------------------------------------------
+
+
+def test_the_reference_is_timed_and_the_budget_follows(tmp_path: Path) -> None:
+    prepared = setup(tmp_path)
+    assert list(prepared.reference_seconds) == ["timing"]
+    assert prepared.reference_seconds["timing"] > 0
+    assert prepared.kata.max_score == 2  # the timing is not scored
+    budget = prepared.limits.performance_timeout
+    assert PERFORMANCE_MIN_SECONDS <= budget <= PERFORMANCE_MAX_SECONDS
+    visible, hidden = make_jobs(prepared, tmp_path / "solution.py")
+    assert [(c.key, c.group, c.discard) for c in visible.calls if c.group != "probe"] == [
+        ("small", "case", False), ("timing", "performance", True)  # only timed: no value back
+    ]
+    assert [(c.key, c.group) for c in hidden.calls] == [("hidden-small", "case")]
+    affects = setup(tmp_path / "affects", "performance: {affects_score: true}")
+    (timing,) = [c for c in make_jobs(affects, tmp_path / "s.py")[0].calls if c.key == "timing"]
+    assert timing.group == "performance" and not timing.discard  # compared: value back
+
+
+def test_a_discarded_value_does_not_come_back(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = submission(tmp_path, """
+        import numpy as np
+        def f(x):
+            x[0] = 1.0  # a mutation is not checked either
+            return x * 2
+        """)
+    calls = [Call("kept", {"x": np.zeros(3)}), Call("t", {"x": np.zeros(3)}, "performance", True)]
+    outcome = sandbox.run(Job(path, "f", calls, Limits(performance_timeout=1.0)))
+    kept, timed = outcome.calls
+    assert kept.status == "ok" and kept.value is not None and kept.mutated == ("x",)
+    assert timed.status == "ok" and timed.value is None and timed.mutated == ()
+    assert timed.duration > 0
+
+
+def test_vectorized_code_gets_no_advice(sandbox: Sandbox, tmp_path: Path) -> None:
+    prepared = setup(tmp_path)
+    result = grade_submission(submission(tmp_path, FAST), prepared, sandbox)
+    assert result.status == "passed" and result.score == result.max_score == 2
+    assert [c.name for c in result.cases] == ["small", "hidden-small"]  # not a graded case
+    perf = result.performance
+    assert perf is not None and perf.case == "timing"
+    assert not perf.slow and not perf.timed_out and not perf.affects_score
+    assert perf.ratio < 50 and perf.yours_ms > 0 and perf.reference_ms > 0
+
+
+def test_loops_get_advice_and_keep_their_score(sandbox: Sandbox, tmp_path: Path) -> None:
+    prepared = setup(tmp_path)
+    result = grade_submission(submission(tmp_path, LOOPS), prepared, sandbox)
+    assert result.status == "passed" and result.score == 2
+    perf = result.performance
+    assert perf is not None and perf.slow and perf.ratio > 50
+    # stopped at the budget, or finished far slower than the reference
+    budget_ms = prepared.limits.performance_timeout * 1000
+    assert perf.timed_out == (perf.yours_ms == pytest.approx(budget_ms))
+
+
+def test_a_wrong_slow_answer_is_timed_not_diagnosed_on_the_timing(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    prepared = setup(tmp_path)
+    result = grade_submission(submission(tmp_path, WRONG_AND_SLOW), prepared, sandbox)
+    assert result.status == "failed"
+    assert result.performance is not None and result.performance.slow
+    assert all("timing" not in d.cases for d in result.diagnoses)
+
+
+def test_affects_score_makes_the_timing_a_graded_case(sandbox: Sandbox, tmp_path: Path) -> None:
+    prepared = setup(tmp_path, "performance: {slower_than: 50, affects_score: true}")
+    assert prepared.kata.max_score == 4
+    fast = grade_submission(submission(tmp_path, FAST), prepared, sandbox)
+    assert fast.status == "passed" and fast.score == 4
+    assert [c.name for c in fast.cases] == ["small", "hidden-small", "timing"]
+    slow = grade_submission(submission(tmp_path, LOOPS), prepared, sandbox)
+    assert slow.status == "failed" and slow.score == 2
+    timing = next(c for c in slow.cases if c.name == "timing")
+    assert timing.status == "failed" and timing.points == 0 and timing.max_points == 2
+    assert slow.performance is not None and slow.performance.affects_score
+
+
+def test_a_timing_that_raises_gives_no_advice(sandbox: Sandbox, tmp_path: Path) -> None:
+    prepared = setup(tmp_path)
+    source = FAST.replace("return", "if x.size > 100:\n        raise ValueError('big')\n    return")
+    result = grade_submission(submission(tmp_path, source), prepared, sandbox)
+    assert result.status == "passed"  # the graded cases are small
+    assert result.performance is None
