@@ -57,7 +57,9 @@ from grader.spec.model import Kata
 
 RUN_FAILURES = ("syntax-error", "import-error", "missing-function")
 PERFORMANCE_RUNS = 3
-"""The reference's time on a performance case is the fastest of this many calls."""
+"""The reference's time on a performance case is the fastest of this many calls; the
+student's call is repeated (up to this many runs, within the budget) while it looks
+slow, and its fastest run counts."""
 PERFORMANCE_MARGIN = 2.0
 """The student's performance call is stopped after this many times `slower_than` x the
 reference's time: by then it is slow for sure..."""
@@ -65,6 +67,9 @@ PERFORMANCE_MIN_SECONDS = 0.05
 """...but never sooner than this (timer resolution, a busy machine)..."""
 PERFORMANCE_MAX_SECONDS = 2.0
 """...and never later than this."""
+PERFORMANCE_MIN_GAP_SECONDS = 0.01
+"""A slower call is only called slow when it also loses this much time: a millisecond
+reference makes ratios of scheduler hiccups, which no student should be told about."""
 
 
 @dataclass
@@ -81,6 +86,8 @@ class PreparedKata:
     """Performance case -> the reference's best time on it."""
     diagnosis_memo: dict[str, Any] = field(default_factory=dict)
     """What the diagnosis computes once per kata (see `DiagnosisInput.memo`)."""
+    descriptions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    """Case -> its inputs described (``CaseResult.inputs``), filled on first use."""
     job_calls: dict[bool, tuple[Call, ...]] = field(default_factory=dict, repr=False)
     """hidden? -> the calls of that job: one tuple for every submission (the sandbox
     encodes a tuple it has seen before only once)."""
@@ -154,9 +161,14 @@ def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
         for hidden in (False, True):
             mine = [c for c in prepared.cases if c.spec.hidden == hidden]
             graded = [Call(c.name, c.kwargs) for c in mine if not c.spec.performance]
-            discard = not prepared.kata.performance.affects_score  # only timed: no value
-            timed = [Call(c.name, c.kwargs, "performance", discard)
-                     for c in mine if c.spec.performance]
+            rule = prepared.kata.performance
+            timed = [
+                Call(c.name, c.kwargs, "performance",
+                     discard=not rule.affects_score,  # only timed: no value back
+                     repeat=PERFORMANCE_RUNS,  # a slow run is confirmed, a fast one is enough
+                     fast_enough=rule.slower_than * prepared.reference_seconds[c.name])
+                for c in mine if c.spec.performance
+            ]
             probes = [] if hidden else prepared.probes
             prepared.job_calls[hidden] = (*graded, *probes, *timed)
     entry = prepared.kata.entry
@@ -337,7 +349,9 @@ def _performance(prepared: PreparedKata, calls: dict[str, CallOutcome]) -> Perfo
             yours_ms=round(yours * 1000, 3),
             reference_ms=round(reference * 1000, 3),
             ratio=round(ratio, 2),
-            slow=timed_out or ratio > rule.slower_than,
+            slow=timed_out or (
+                ratio > rule.slower_than and yours - reference > PERFORMANCE_MIN_GAP_SECONDS
+            ),
             affects_score=rule.affects_score,
             timed_out=timed_out,
         ))
@@ -365,7 +379,7 @@ def _case_result(
         hidden=spec.hidden,
         example=spec.example,
         note="" if spec.hidden else spec.note,
-        inputs={} if spec.hidden else {k: describe(v) for k, v in case.kwargs.items()},
+        inputs={} if spec.hidden else _described(prepared, case),
     )
     if call is None or call.status == "not-run":
         kind = visible.status if visible.status in RUN_FAILURES else "not-run"
@@ -397,6 +411,15 @@ def _case_result(
         mutated=mutated,
         duration_ms=duration,
     )
+
+
+def _described(prepared: PreparedKata, case: MaterializedCase) -> dict[str, str]:
+    """The case's inputs in words (the same for every submission: kept)."""
+    known = prepared.descriptions.get(case.name)
+    if known is None:
+        known = {k: describe(v) for k, v in case.kwargs.items()}
+        prepared.descriptions[case.name] = known
+    return dict(known)
 
 
 def _file_names(submission: Path, display_name: str) -> dict[str, str]:

@@ -59,20 +59,24 @@ _ENCODED: dict[int, tuple[tuple[Call, ...], list[dict[str, Any]], list[Buffer]]]
 _ENCODED_MAX = 16
 
 
-def encode_job(job: Job) -> tuple[Header, list[Buffer]]:
+def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buffer]]:
     """The job as a frame header and payload parts (arrays as raw bytes).
 
     When ``job.calls`` is a tuple, its encoding is remembered (by identity) and
-    reused for the next job with the very same tuple.
+    reused for the next job with the very same tuple.  ``same_calls``: the fork
+    server already has these calls (its previous job's): only the rest is sent.
     """
-    calls, parts = _encode_calls(job.calls)
-    header = {
+    header: Header = {
         "op": "run",
         "submission": os.path.abspath(job.submission),
         "entry": job.entry,
         "limits": dataclasses.asdict(job.limits),
-        "calls": calls,
     }
+    if same_calls:
+        header["same_calls"] = True
+        return header, []
+    calls, parts = _encode_calls(job.calls)
+    header["calls"] = calls
     return header, list(parts)
 
 
@@ -117,6 +121,7 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
             "group": c.group,
             "kwargs": {str(k): value(v, 0) for k, v in c.kwargs.items()},
             **({"discard": True} if c.discard else {}),
+            **({"repeat": c.repeat, "fast_enough": c.fast_enough} if c.repeat != 1 else {}),
         }
         for c in job_calls
     ]

@@ -54,12 +54,18 @@ class Call:
     call prints is dropped, and its timeout or crash leaves the run "ok".
     ``discard``: the returned value is not sent back (the outcome has the
     status and the duration; ``value`` is None): for calls that are only timed.
+    ``repeat``: the call is made up to that many times in a row (fresh inputs
+    each time), until a run takes at most ``fast_enough`` seconds, and the
+    outcome's ``duration`` is the fastest: a slow timing is confirmed before it
+    is believed, so a busy machine's hiccup does not spoil it.
     """
 
     key: str
     kwargs: Mapping[str, Any]
     group: Literal["case", "probe", "performance"] = "case"
     discard: bool = False
+    repeat: int = 1
+    fast_enough: float = 0.0
 
 
 GROUPS = ("case", "probe", "performance")

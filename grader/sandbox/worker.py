@@ -42,6 +42,7 @@ EXIT_INTERNAL = 70
 EXIT_MEMORY = 71
 MODULE_NAME = "submission"
 RECURSION_LIMIT = 1000
+MAX_REPEAT = 100
 _BLOCKED_IMPORTS = ("solutions", "katas", "grader")
 _perf_counter = time.perf_counter
 _ndarray = np.ndarray
@@ -251,20 +252,36 @@ def _call(
     encoder: capture.ResultEncoder,
     ctx: _Context,
     discard: bool = False,
+    repeat: int = 1,
+    fast_enough: float = 0.0,
+    stop_at: float = float("inf"),
 ) -> tuple[dict[str, Any], int | None]:
     """One call as a frame header; the int is an exit code when the call ends the run.
 
     ``discard``: what the function returned is dropped (no value, no mutation check).
+    ``repeat``: the call is made up to that many times (fresh inputs each time),
+    until one run takes at most ``fast_enough`` seconds, or another run would
+    end after ``stop_at`` (the budget); the duration is the fastest, the value
+    the last one's.
     """
     path, lines = ctx.path, ctx.lines
-    kwargs = {k: codec.fresh_copy(v) for k, v in templates.items()}
     header: dict[str, Any] = {"type": "call"}
     end: int | None = None
+    best = float("inf")
+    kwargs: dict[str, Any] = {}
     start = _perf_counter()
     try:
-        value = fn(**kwargs)
-        header["duration"] = _perf_counter() - start
-        _check_pid()
+        value: Any = None
+        for run in range(repeat):
+            kwargs = {k: codec.fresh_copy(v) for k, v in templates.items()}
+            start = _perf_counter()
+            value = fn(**kwargs)
+            best = min(best, _perf_counter() - start)
+            _check_pid()
+            if run == repeat - 1 or best <= fast_enough or _perf_counter() + best > stop_at:
+                break
+            value = None  # (let it go before the next run)
+        header["duration"] = best
         header.update(status="ok", value=None if discard else encoder.encode(value))
         del value
     except MemoryError as exc:
@@ -304,6 +321,7 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
     calls = job["calls"]
     budget = ctx.limits.total_result_bytes
     phase = "case"
+    stop_at = float("inf")  # the end of the performance calls' budget
     for index in run_order([c["group"] for c in calls]):
         group = calls[index]["group"]
         if group in ("probe", "performance") and group != phase:
@@ -311,10 +329,17 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
             if phase == "case":
                 _silence_output()
             phase = group
+            if group == "performance":
+                stop_at = _perf_counter() + ctx.limits.performance_timeout
         kwargs = calls[index]["kwargs"]
         templates = {k: codec.decode_arguments(v, payload) for k, v in kwargs.items()}
         encoder = capture.ResultEncoder(ctx.limits.result_bytes, budget)
-        header, end = _call(fn, templates, encoder, ctx, bool(calls[index].get("discard")))
+        call = calls[index]
+        repeat = min(max(1, int(call.get("repeat", 1))), MAX_REPEAT)
+        fast = float(call.get("fast_enough", 0.0))
+        header, end = _call(
+            fn, templates, encoder, ctx, bool(call.get("discard")), repeat, fast, stop_at
+        )
         budget = encoder.budget
         header["index"] = index
         _flush()

@@ -22,7 +22,7 @@ import traceback
 from typing import NoReturn
 
 from grader.sandbox import limits, procs, supervisor
-from grader.sandbox.protocol import recv_frame, send_frame
+from grader.sandbox.protocol import ProtocolError, recv_frame, send_frame
 
 MAX_JOB_PAYLOAD = 1 << 40
 
@@ -76,6 +76,7 @@ def _setup() -> tuple[int, list[str]]:
 def _serve(channel: socket.socket) -> int:
     wakeup, warnings = _setup()
     send_frame(channel, {"op": "ready", "pid": os.getpid(), "warnings": warnings})
+    last: tuple[object, bytearray] | None = None  # the previous job's calls and payload
     while True:
         frame = recv_frame(channel, MAX_JOB_PAYLOAD)
         if frame is None:
@@ -83,6 +84,12 @@ def _serve(channel: socket.socket) -> int:
         header, payload = frame
         if header.get("op") != "run":
             continue  # a cancel that crossed the outcome on the wire
+        if header.get("same_calls"):  # the grader sends the same calls again: reuse them
+            if last is None:
+                raise ProtocolError("a job repeating calls this server never received")
+            header["calls"], payload = last
+        else:
+            last = (header.get("calls"), payload)
         outcome, parts, grader_gone = supervisor.run_job(header, payload, channel, wakeup)
         del header, payload
         if grader_gone:
