@@ -5,19 +5,12 @@ probes planned) and then any number of submissions are graded against it.
 Hidden cases run in a process of their own whose output is never shown, so
 nothing a submission prints or raises can carry hidden data into a report.
 
-Performance cases (``performance: true``) are timings, not graded cases:
-the reference is timed on them here (best of `PERFORMANCE_RUNS`), the
-student's call runs last in its job, on a budget of its own that ends once
-it is clearly `slower_than` the reference (a timeout there means "slow", not
-a failure), and the result carries the comparison as advice
-(`Result.performance`).  Only a kata with ``performance.affects_score``
-grades them: then the case is scored, and fails when slow.
+Performance cases are timings (see `grader.timing`); case verdicts and the
+redaction of hidden cases are `grader.verdicts`.
 """
 
 from __future__ import annotations
 
-import builtins
-import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,51 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import msgspec
 import numpy as np
 
 from grader import __version__
-from grader.cases import MaterializedCase, describe, materialize
-from grader.compare import compare_case
+from grader.cases import MaterializedCase, materialize
 from grader.reference import Reference, load_reference
-from grader.result import (
-    Captured,
-    CaseResult,
-    Diagnosis,
-    ErrorInfo,
-    Frame,
-    Performance,
-    Result,
-    Status,
-)
-from grader.sandbox.types import (
-    Call,
-    CallOutcome,
-    ExceptionInfo,
-    Job,
-    Limits,
-    OtherValue,
-    RunOutcome,
-    SequenceValue,
-    Value,
-)
+from grader.result import CaseResult, Diagnosis, Result, Status
+from grader.sandbox.types import Call, Job, Limits, RunOutcome
 from grader.spec.model import Kata
-
-RUN_FAILURES = ("syntax-error", "import-error", "missing-function")
-PERFORMANCE_RUNS = 3
-"""The reference's time on a performance case is the fastest of this many calls; the
-student's call is repeated (up to this many runs, within the budget) while it looks
-slow, and its fastest run counts."""
-PERFORMANCE_MARGIN = 2.0
-"""The student's performance call is stopped after this many times `slower_than` x the
-reference's time: by then it is slow for sure..."""
-PERFORMANCE_MIN_SECONDS = 0.05
-"""...but never sooner than this (timer resolution, a busy machine)..."""
-PERFORMANCE_MAX_SECONDS = 2.0
-"""...and never later than this."""
-PERFORMANCE_MIN_GAP_SECONDS = 0.01
-"""A slower call is only called slow when it also loses this much time: a millisecond
-reference makes ratios of scheduler hiccups, which no student should be told about."""
+from grader.timing import PERFORMANCE_RUNS, fail_slow, performance_limits, performance_of
+from grader.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
 
 
 @dataclass
@@ -123,17 +81,6 @@ def prepare(
         probes = list(plan_probes(kata, cases, memo))
     chosen = performance_limits(kata, kata_limits(kata, limits), seconds)
     return PreparedKata(kata, cases, reference, outputs, probes, chosen, seconds, memo)
-
-
-def performance_limits(kata: Kata, limits: Limits, seconds: dict[str, float]) -> Limits:
-    """The budget of the performance calls: long enough to tell "slow" for sure."""
-    if not seconds:
-        return limits
-    budget = sum(
-        max(PERFORMANCE_MIN_SECONDS, PERFORMANCE_MARGIN * kata.performance.slower_than * s)
-        for s in seconds.values()
-    )
-    return dataclasses.replace(limits, performance_timeout=min(budget, PERFORMANCE_MAX_SECONDS))
 
 
 def kata_limits(kata: Kata, override: Limits | None) -> Limits:
@@ -192,24 +139,23 @@ def build_result(
     hidden = outcomes[1] if len(outcomes) > 1 else None
     calls = {c.key: c for c in visible.calls}
     if hidden is not None:
-        calls.update({c.key: _redact(c) for c in hidden.calls})
+        calls.update({c.key: redact(c) for c in hidden.calls})
     run_failure = visible.status if visible.status in RUN_FAILURES else None
 
-    files = _file_names(submission, display_name)
-    performance = _performance(prepared, calls)
+    files = file_names(submission, display_name)
+    performance = performance_of(prepared, calls)
     affects = kata.performance.affects_score
     graded = [c for c in prepared.cases if affects or not c.spec.performance]  # graded_cases
     results = [
-        _case_result(prepared, case, calls.get(case.name), visible, files) for case in graded
+        case_result(prepared, case, calls.get(case.name), visible, files) for case in graded
     ]
     if performance is not None and performance.slow and affects:
-        results = [_slow(r) if r.name == performance.case else r for r in results]
-    scored = results
+        results = [fail_slow(r) if r.name == performance.case else r for r in results]
     status: Status
-    returned = any(r.status != "error" for r in scored)
-    if run_failure is not None or (scored and not returned):
+    returned = any(r.status != "error" for r in results)
+    if run_failure is not None or (results and not returned):
         status = "error"
-    elif all(r.status == "passed" for r in scored):
+    elif all(r.status == "passed" for r in results):
         status = "passed"
     else:
         status = "failed"
@@ -225,12 +171,12 @@ def build_result(
         kata_title=kata.title,
         submission=display_name,
         status=status,
-        score=float(sum(r.points for r in scored)),
+        score=float(sum(r.points for r in results)),
         max_score=kata.max_score,
         cases=results,
         diagnoses=diagnoses,
-        stdout=_captured(visible.stdout, visible.stdout_total),
-        stderr=_captured(visible.stderr, visible.stderr_total),
+        stdout=captured(visible.stdout, visible.stdout_total),
+        stderr=captured(visible.stderr, visible.stderr_total),
         performance=performance,
         warnings=warnings,
         duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
@@ -332,156 +278,6 @@ class SandboxLike(Protocol):
     ) -> Iterator[tuple[int, RunOutcome]]: ...
 
 
-def _performance(prepared: PreparedKata, calls: dict[str, CallOutcome]) -> Performance | None:
-    """The student's time against the reference's on the performance case(s) (the
-    slowest ratio); None without a timing (no such case, or the call failed)."""
-    rule = prepared.kata.performance
-    found: list[Performance] = []
-    for name, reference in prepared.reference_seconds.items():
-        call = calls.get(name)
-        if call is None or call.status not in ("ok", "timeout"):
-            continue
-        timed_out = call.status == "timeout"
-        yours = prepared.limits.performance_timeout if timed_out else call.duration
-        ratio = yours / max(reference, 1e-9)
-        found.append(Performance(
-            case=name,
-            yours_ms=round(yours * 1000, 3),
-            reference_ms=round(reference * 1000, 3),
-            ratio=round(ratio, 2),
-            slow=timed_out or (
-                ratio > rule.slower_than and yours - reference > PERFORMANCE_MIN_GAP_SECONDS
-            ),
-            affects_score=rule.affects_score,
-            timed_out=timed_out,
-        ))
-    return max(found, key=lambda p: p.ratio) if found else None
-
-
-def _slow(result: CaseResult) -> CaseResult:
-    """A performance case that counts, and was too slow: failed."""
-    return msgspec.structs.replace(result, status="failed", points=0.0)
-
-
-def _case_result(
-    prepared: PreparedKata,
-    case: MaterializedCase,
-    call: CallOutcome | None,
-    visible: RunOutcome,
-    files: dict[str, str],
-) -> CaseResult:
-    spec = case.spec
-    base = CaseResult(
-        name=case.name,
-        status="error",
-        points=0.0,
-        max_points=spec.points,
-        hidden=spec.hidden,
-        example=spec.example,
-        note="" if spec.hidden else spec.note,
-        inputs={} if spec.hidden else _described(prepared, case),
-    )
-    if call is None or call.status == "not-run":
-        kind = visible.status if visible.status in RUN_FAILURES else "not-run"
-        return msgspec.structs.replace(base, error=ErrorInfo(kind=kind))  # type: ignore[arg-type]
-    duration = call.duration * 1000
-    if call.status != "ok":
-        return msgspec.structs.replace(
-            base, error=_error_info(call.status, call.exception, files), duration_ms=duration
-        )
-    tol = spec.tolerance or prepared.kata.tolerance
-    verdict = compare_case(
-        call.value,
-        prepared.reference_outputs[case.name],
-        prepared.output_names,
-        tol,
-        hidden=spec.hidden,
-    )
-    mutated = list(call.mutated) if not prepared.kata.allow_mutation else []
-    passed = verdict.passed and not mutated
-    error = None
-    if verdict.problem in ("returned-none", "wrong-return-type", "refused"):
-        error = ErrorInfo(kind="invalid-output", type=verdict.problem or "")
-    return msgspec.structs.replace(
-        base,
-        status="passed" if passed else "failed",
-        points=spec.points if passed else 0.0,
-        mismatches=verdict.mismatches,
-        error=error,
-        mutated=mutated,
-        duration_ms=duration,
-    )
-
-
-def _described(prepared: PreparedKata, case: MaterializedCase) -> dict[str, str]:
-    """The case's inputs in words (the same for every submission: kept)."""
-    known = prepared.descriptions.get(case.name)
-    if known is None:
-        known = {k: describe(v) for k, v in case.kwargs.items()}
-        prepared.descriptions[case.name] = known
-    return dict(known)
-
-
-def _file_names(submission: Path, display_name: str) -> dict[str, str]:
-    """The submission's path as the sandbox reports it -> as the user named it."""
-    names = {str(submission): display_name}
-    with contextlib.suppress(OSError):
-        names[str(submission.resolve())] = display_name
-    return names
-
-
-def _error_info(kind: str, exc: ExceptionInfo | None, files: dict[str, str]) -> ErrorInfo:
-    if exc is None:
-        return ErrorInfo(kind=kind)  # type: ignore[arg-type]
-    return ErrorInfo(
-        kind=kind,  # type: ignore[arg-type]
-        type=exc.type,
-        message=exc.message,
-        frames=[
-            Frame(file=files.get(f.file, f.file), line=f.line, function=f.function,
-                  source=f.source)
-            for f in exc.frames
-        ],
-        line=exc.line,
-        column=exc.column,
-        source=exc.source,
-    )
-
-
-_BUILTIN_TYPES = frozenset(n for n, v in vars(builtins).items() if isinstance(v, type))
-
-
-def _redact(call: CallOutcome) -> CallOutcome:
-    """A hidden case's outcome without any text the submission wrote.
-
-    The exception's message goes; type names stay only when they are Python's
-    own (a class the submission made, ``type(f"E{X[0]}", ...)``, could spell
-    the inputs), and what the function returned keeps no repr.
-    """
-    exc = call.exception
-    if exc is not None:
-        kind = exc.type if exc.type in _BUILTIN_TYPES else "Exception"
-        exc = dataclasses.replace(exc, message="", type=kind)
-    value = _redact_value(call.value) if call.value is not None else None
-    return dataclasses.replace(call, exception=exc, value=value)
-
-
-def _redact_value(value: Value) -> Value:
-    if isinstance(value, OtherValue):
-        return OtherValue(value.type_name if value.type_name in _BUILTIN_TYPES else "object")
-    if isinstance(value, SequenceValue):
-        return dataclasses.replace(value, items=tuple(_redact_value(v) for v in value.items))
-    return value
-
-
-def _captured(data: bytes, total: int) -> Captured:
-    return Captured(
-        text=data.decode("utf-8", errors="replace"),
-        truncated=total > len(data),
-        total_bytes=max(total, len(data)),
-    )
-
-
 def _diagnose(
     prepared: PreparedKata,
     results: list[CaseResult],
@@ -495,7 +291,7 @@ def _diagnose(
     outcome = visible
     if hidden is not None:
         outcome = dataclasses.replace(
-            visible, calls=visible.calls + tuple(_redact(c) for c in hidden.calls)
+            visible, calls=visible.calls + tuple(redact(c) for c in hidden.calls)
         )
     try:
         source: str | None = submission.read_text(encoding="utf-8", errors="replace")
