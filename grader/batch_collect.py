@@ -70,13 +70,10 @@ def plan_class(
     catalogue: KataCatalogue,
     kata_id: str | None,
 ) -> Plan:
-    from grader.selection import select_kata
+    from grader.selection import KATA_OPTION_HINT, kata_by_id, select_kata
 
     if kata_id:
-        try:
-            catalogue.get(kata_id)
-        except LookupError as exc:
-            raise UsageError(str(exc)) from None
+        kata_by_id(catalogue, kata_id, path_hint=KATA_OPTION_HINT)
     matched: list[tuple[str, Path, str, Kata]] = []
     unmatched: list[Unmatched] = []
     seen: set[Path] = set()

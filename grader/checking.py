@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 def _targets(
     targets: Sequence[str], catalogue: KataCatalogue
 ) -> list[tuple[Kata, list[Path]]]:
+    from grader.selection import kata_by_id
     from grader.spec.catalogue import solutions_dir_next_to
     from grader.spec.load import load_kata
 
@@ -39,10 +40,7 @@ def _targets(
         elif path.is_file():
             chosen.append((load_kata(path), [solutions_dir_next_to(path.parent)]))
         else:
-            try:
-                kata = catalogue.get(target)
-            except LookupError as exc:
-                raise UsageError(str(exc)) from None
+            kata = kata_by_id(catalogue, target)
             chosen.append((kata, [catalogue.solutions_dir_for(kata.id)]))
     return chosen
 
@@ -58,7 +56,6 @@ def check_one(kata: Kata, solutions: Sequence[Path]) -> CheckReport:
 def run_checks(
     args: argparse.Namespace,
     catalogue_factory: Callable[[Sequence[Path]], KataCatalogue],
-    _usage: type[Exception] = UsageError,
 ) -> int:
     catalogue = catalogue_factory(args.katas_dir)
     for error in catalogue.errors:
@@ -66,9 +63,10 @@ def run_checks(
     reports = [check_one(kata, solutions) for kata, solutions in _targets(args.targets, catalogue)]
     if not reports and not catalogue.errors:
         raise UsageError("no katas to check")
+    from grader.output import color_wanted
     from grader.render.check import render_checks
 
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    color = color_wanted(args.color)
     sys.stdout.write(render_checks(reports, args.format, color=color))
     if catalogue.errors and not args.targets:
         return 2

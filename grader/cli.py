@@ -174,11 +174,9 @@ def limits_from_args(args: argparse.Namespace) -> Limits:
 
 
 def use_color(args: argparse.Namespace) -> bool:
-    if args.color != "auto":
-        return bool(args.color == "always")
-    if os.environ.get("NO_COLOR") or args.output is not None:
-        return False
-    return sys.stdout.isatty()
+    from grader.output import color_wanted
+
+    return color_wanted(args.color, to_file=args.output is not None)
 
 
 def render_result(args: argparse.Namespace, result: Result, arrays: Heatmaps | None = None) -> str:
@@ -218,14 +216,12 @@ def _warn_catalogue_errors(catalogue: KataCatalogue) -> None:
 
 def _list_or_show(args: argparse.Namespace) -> int:
     from grader.render.kata import render_kata, render_kata_list
+    from grader.selection import kata_by_id
 
     catalogue = _catalogue(args.katas_dir)
     _warn_catalogue_errors(catalogue)
     if args.show:
-        try:
-            kata = catalogue.get(args.show)
-        except LookupError as exc:
-            raise UsageError(str(exc)) from None
+        kata = kata_by_id(catalogue, args.show)
         sys.stdout.write(render_kata(kata, color=use_color(args)))
     else:
         sys.stdout.write(render_kata_list(catalogue.all(), color=use_color(args)))
@@ -246,13 +242,10 @@ def _init(argv: list[str]) -> int:
     p.add_argument("--katas-dir", action="append", type=Path, default=[])
     args = p.parse_args(argv)
     from grader.output import write_atomic
+    from grader.selection import kata_by_id
     from grader.starter import starter_source
 
-    catalogue = _catalogue(args.katas_dir)
-    try:
-        kata = catalogue.get(args.kata)
-    except LookupError as exc:
-        raise UsageError(str(exc)) from None
+    kata = kata_by_id(_catalogue(args.katas_dir), args.kata)
     target = args.output or Path(f"{kata.entry}.py")
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
@@ -274,4 +267,4 @@ def _check(argv: list[str]) -> int:
     args = p.parse_args(argv)
     from grader.checking import run_checks
 
-    return run_checks(args, _catalogue, UsageError)
+    return run_checks(args, _catalogue)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def color_wanted(choice: str, *, to_file: bool = False) -> bool:
+    """``--color always|never|auto``: auto colours a terminal's stdout, unless NO_COLOR is set."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or to_file:
+        return False
+    return sys.stdout.isatty()
 
 
 def append_text(path: Path, text: str) -> None:

@@ -54,18 +54,32 @@ def function_names(path: Path) -> list[str]:
         raise UsageError(f"{path}: cannot read it ({exc})") from None
 
 
+KATA_OPTION_HINT = (
+    "--kata takes a kata id (see `grade --list`), not a file or folder; "
+    "to add kata files use --katas-dir FOLDER"
+)
+
+
+def kata_by_id(catalogue: KataCatalogue, kata_id: str, *, path_hint: str = "") -> Kata:
+    """The kata with this id, or a usage error naming the close ones.
+
+    ``path_hint`` is added when the id looks like a path (a kata file given
+    where an id was expected).
+    """
+    try:
+        return catalogue.get(kata_id)
+    except LookupError as exc:
+        message = str(exc)
+        if path_hint and (Path(kata_id).exists() or kata_id.endswith((".yaml", ".yml"))):
+            message += "\n" + path_hint
+        raise UsageError(message) from None
+
+
 def select_kata(path: Path, catalogue: KataCatalogue, kata_id: str | None) -> Kata:
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if kata_id:
-        try:
-            return catalogue.get(kata_id)
-        except LookupError as exc:
-            message = str(exc)
-            if Path(kata_id).exists() or kata_id.endswith((".yaml", ".yml")):
-                message += ("\n--kata takes a kata id (see `grade --list`), not a file or "
-                            "folder; to add kata files use --katas-dir FOLDER")
-            raise UsageError(message) from None
+        return kata_by_id(catalogue, kata_id, path_hint=KATA_OPTION_HINT)
     names = function_names(path)
     matches = catalogue.match_functions(names)
     if len(matches) == 1:
