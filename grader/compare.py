@@ -37,18 +37,19 @@ def as_outputs(value: Value | None, n: int) -> list[np.ndarray] | None:
     One output must be an array; several outputs must be a tuple or list of
     exactly ``n`` arrays (scalars are 0-d arrays).
     """
-    if n == 1:
-        if isinstance(value, ArrayValue) and value.array is not None:
-            return [value.array]
+    arrays = [i.array for i in _items(value, n) if isinstance(i, ArrayValue)]
+    if len(arrays) != n or any(a is None for a in arrays):
         return None
+    return arrays  # type: ignore[return-value]
+
+
+def _items(value: Value | None, n: int) -> list[Value]:
+    """The ``n`` returned values: the value itself, or the items of a sequence of ``n``."""
+    if n == 1:
+        return [value] if value is not None else []
     if isinstance(value, SequenceValue) and len(value.items) == n:
-        arrays = []
-        for item in value.items:
-            if not isinstance(item, ArrayValue) or item.array is None:
-                return None
-            arrays.append(item.array)
-        return arrays
-    return None
+        return list(value.items)
+    return []
 
 
 def classify_value(value: Value | None, n: int) -> Problem | None:
@@ -134,15 +135,11 @@ def shape_mismatch(
 
 def sized_outputs(value: Value | None, n: int) -> list[ArrayValue] | None:
     """The ``n`` outputs when each is a numeric array, kept or refused for its size."""
-    items = [value] if n == 1 else (
-        list(value.items) if isinstance(value, SequenceValue) and len(value.items) == n else []
-    )
-    if not items or not all(
-        isinstance(i, ArrayValue) and (i.array is not None or i.refused == "too-large")
-        for i in items
-    ):
-        return None
-    return items  # type: ignore[return-value]
+    items = [
+        i for i in _items(value, n)
+        if isinstance(i, ArrayValue) and (i.array is not None or i.refused == "too-large")
+    ]
+    return items if len(items) == n else None
 
 
 def compare_case(

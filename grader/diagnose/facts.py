@@ -26,12 +26,10 @@ from grader.diagnose.layout import (
     ints,
     kata_layout,
 )
-from grader.spec.model import Kata
+from grader.spec.model import FAMILIES, Kata
 
-ROLES = (
-    "input", "gamma", "beta", "epsilon", "groups", "running_mean", "running_var", "training",
-    "momentum", "dout",
-)
+ROLES = tuple(sorted(set().union(*(roles for roles, _ in FAMILIES.values()))))
+"""Every role a kata's structure may name (the spec's table is the one source)."""
 
 
 def matches(pattern: Grouping, grouping: Grouping) -> bool:
