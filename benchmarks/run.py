@@ -170,11 +170,11 @@ def write_cases(folder: Path) -> str:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from grader.cases import materialize
-    from grader.reference import load_reference
-    from grader.spec.catalogue import KataCatalogue
+    from normkatas.grading.reference import load_reference
+    from normkatas.spec.inputs import materialize
+    from normkatas.spec.library import KataLibrary
 
-    catalogue = KataCatalogue.from_dirs()
+    catalogue = KataLibrary.from_dirs()
     kata = catalogue.get(KATA)
     reference = load_reference(kata, [catalogue.solutions_dir_for(KATA)])
     folder.mkdir(parents=True)

@@ -125,7 +125,7 @@ def make_result(
     stdout: str = "",
 ):
     """A `Result` made by hand: ``cases`` are (name, status), ``diagnoses`` (id, title)."""
-    from grader.result import Captured, CaseResult, Diagnosis, ErrorInfo, Result
+    from normkatas.report.result import Captured, CaseResult, Diagnosis, ErrorInfo, Result
 
     case_results = []
     for name, status in cases:

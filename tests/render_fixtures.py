@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.result import (
+from normkatas.report.result import (
     Captured,
     CaseResult,
     Counterexample,

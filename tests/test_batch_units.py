@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch_collect import plan_class, safe_key, student_of
-from grader.errors import UsageError
+from normkatas.app.batch.collect import plan_class, safe_key, student_of
+from normkatas.errors import UsageError
 from tests.batch_support import RIGHT_BN, SYNTAX_ERROR, make_result, write
 
 
@@ -35,7 +35,7 @@ def test_keys_are_safe_file_names(name: str, key: str) -> None:
 
 
 def test_plan_matches_each_file_to_its_kata(tmp_path: Path) -> None:
-    from grader.spec.catalogue import KataCatalogue
+    from normkatas.spec.library import KataLibrary
 
     folder = tmp_path / "class"
     write(folder / "alice.py", RIGHT_BN)
@@ -47,7 +47,7 @@ def test_plan_matches_each_file_to_its_kata(tmp_path: Path) -> None:
     write(folder / "dave" / "b.py", RIGHT_BN)
     write(folder / "erin.py", SYNTAX_ERROR)
     paths = sorted(folder.rglob("*.py"))
-    plan = plan_class(paths, [folder], KataCatalogue.from_dirs([]), None)
+    plan = plan_class(paths, [folder], KataLibrary.from_dirs([]), None)
 
     found = {s.key: (s.student, k.id) for s, k in plan.submissions}
     assert found == {
@@ -64,15 +64,15 @@ def test_plan_matches_each_file_to_its_kata(tmp_path: Path) -> None:
 
 
 def test_unknown_kata_is_a_usage_error(tmp_path: Path) -> None:
-    from grader.spec.catalogue import KataCatalogue
+    from normkatas.spec.library import KataLibrary
 
     path = write(tmp_path / "a.py", RIGHT_BN)
     with pytest.raises(UsageError):
-        plan_class([path], [path], KataCatalogue.from_dirs([]), "no-such-kata")
+        plan_class([path], [path], KataLibrary.from_dirs([]), "no-such-kata")
 
 
 def _summary():
-    from grader.class_summary import StudentSummary, student_summary, summarize
+    from normkatas.report.class_summary import StudentSummary, student_summary, summarize
 
     results = {
         "alice": make_result(submission="alice.py"),
@@ -106,7 +106,7 @@ def test_summary_counts_cases_scores_and_mistakes() -> None:
 
 
 def test_histogram_bins_include_one_hundred() -> None:
-    from grader.class_summary import histogram
+    from normkatas.report.class_summary import histogram
 
     bins = histogram([0, 9.99, 10, 55, 99.9, 100])
     assert [b.count for b in bins] == [2, 1, 0, 0, 0, 1, 0, 0, 0, 2]
@@ -114,7 +114,7 @@ def test_histogram_bins_include_one_hundred() -> None:
 
 
 def test_text_summary_names_mistakes_with_counts() -> None:
-    from grader.render.classbook import render_class_text
+    from normkatas.render.classbook import render_class_text
 
     summary, _ = _summary()
     text = render_class_text(summary)
@@ -125,7 +125,7 @@ def test_text_summary_names_mistakes_with_counts() -> None:
 
 
 def test_gradebook_csv_columns_and_formula_cells() -> None:
-    from grader.render.classbook import GRADEBOOK_COLUMNS, render_gradebook
+    from normkatas.render.classbook import GRADEBOOK_COLUMNS, render_gradebook
 
     summary, _ = _summary()
     rows = list(csv.reader(io.StringIO(render_gradebook(summary))))
@@ -139,7 +139,7 @@ def test_gradebook_csv_columns_and_formula_cells() -> None:
 
 
 def test_class_json_is_one_object_with_students() -> None:
-    from grader.render.classbook import render_class_json
+    from normkatas.render.classbook import render_class_json
 
     summary, _ = _summary()
     data = json.loads(render_class_json(summary))
@@ -149,7 +149,7 @@ def test_class_json_is_one_object_with_students() -> None:
 
 
 def test_progress_bar_draws_only_when_enabled() -> None:
-    from grader.batch import Progress
+    from normkatas.app.batch.run import Progress
 
     stream = io.StringIO()
     bar = Progress(3, True, stream)
@@ -166,8 +166,8 @@ def test_progress_bar_draws_only_when_enabled() -> None:
 
 
 def test_store_writes_records_and_reads_them_back(tmp_path: Path) -> None:
-    from grader.batch_collect import Submission
-    from grader.batch_store import ResultStore
+    from normkatas.app.batch.collect import Submission
+    from normkatas.app.batch.store import ResultStore
 
     store = ResultStore(tmp_path / "results", tmp_path / "results.jsonl")
     alice = Submission("alice", "alice", tmp_path / "alice.py", "alice.py", "a" * 64)
@@ -198,14 +198,14 @@ def _args(**kw: object) -> argparse.Namespace:
     "kw", [{"format": "junit"}, {"jobs": -1}, {"resume": True}],
 )
 def test_bad_class_options_are_usage_errors(kw: dict[str, object]) -> None:
-    from grader.batch import _check_options
+    from normkatas.app.batch.run import _check_options
 
     with pytest.raises(UsageError):
         _check_options(_args(**kw))
 
 
 def test_grade_help_lists_the_class_options() -> None:
-    from grader.cli import build_parser
+    from normkatas.app.cli import build_parser
 
     text = build_parser().format_help()
     for option in ("--out", "--gradebook", "--jsonl", "--class-report", "--resume", "--jobs"):
@@ -215,8 +215,8 @@ def test_grade_help_lists_the_class_options() -> None:
 def test_execution_failures_are_not_ranked_as_mistakes() -> None:
     import msgspec
 
-    from grader.class_summary import student_summary, summarize
-    from grader.result import Diagnosis
+    from normkatas.report.class_summary import student_summary, summarize
+    from normkatas.report.result import Diagnosis
 
     results = {}
     for name in ("ann", "ben"):

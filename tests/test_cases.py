@@ -1,4 +1,4 @@
-"""grader.cases: literal and generated arguments become arrays."""
+"""normkatas.spec.inputs: literal and generated arguments become arrays."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from grader.cases import MaterializedCase, describe, generate, materialize
-from grader.resources import data_dir
-from grader.spec.catalogue import KataCatalogue
-from grader.spec.load import parse_kata
-from grader.spec.model import Generator, Kata
+from normkatas.spec.inputs import MaterializedCase, describe, generate, materialize
+from normkatas.spec.library import KataLibrary
+from normkatas.spec.load import parse_kata
+from normkatas.spec.model import Generator, Kata
+from normkatas.spec.resources import data_dir
 
 HEAD = """\
 id: k
@@ -166,7 +166,7 @@ BUNDLED = sorted(data_dir("katas").glob("*.yaml"))
 
 @pytest.mark.skipif(not BUNDLED, reason="no bundled katas yet")
 def test_bundled_katas_materialize_quickly() -> None:
-    catalogue = KataCatalogue.from_dirs()
+    catalogue = KataLibrary.from_dirs()
     katas = catalogue.all()
     for k in katas:
         materialize(k)  # warm up (numpy.random's first use)

@@ -1,4 +1,4 @@
-"""The instructor check (`grader.check.check_kata`) on the real katas and on
+"""The instructor check (`normkatas.diagnose.coverage.check_kata`) on the real katas and on
 deliberately broken copies of them."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import msgspec
 import numpy as np
 import pytest
 
-from grader.cases import MaterializedCase
-from grader.check import DEFAULT_EXPECTED_ATOL, CheckReport, check_kata
+from normkatas.diagnose.coverage import DEFAULT_EXPECTED_ATOL, CheckReport, check_kata
+from normkatas.spec.inputs import MaterializedCase
 from tests.test_diagnose_support import prepared
 
 KATAS = [

@@ -17,8 +17,8 @@ SCRIPT = "<script>alert('pwned')</script>"
 
 
 def _report() -> str:
-    from grader.class_summary import student_summary, summarize
-    from grader.render.classbook import render_class_html
+    from normkatas.render.classbook import render_class_html
+    from normkatas.report.class_summary import student_summary, summarize
 
     results = {
         "alice": make_result(submission="alice.py"),

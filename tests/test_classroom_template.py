@@ -86,7 +86,7 @@ def test_template_files_are_there() -> None:
 
 
 def test_pyproject_names_the_instructor_katas(tmp_path: Path) -> None:
-    from grader.config import project_katas_dirs
+    from normkatas.app.config import project_katas_dirs
 
     repo = _copy_template(tmp_path)
     assert project_katas_dirs(repo) == []

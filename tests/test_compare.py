@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.compare import as_outputs, classify_value, compare_array, compare_case, sized_outputs
-from grader.sandbox.types import ArrayValue, NoneValue, OtherValue, SequenceValue
-from grader.spec.model import Tolerance
+from normkatas.grading.compare import compare_array, compare_case
+from normkatas.sandbox.types import ArrayValue, NoneValue, OtherValue, SequenceValue
+from normkatas.sandbox.values import as_outputs, classify_value, sized_outputs
+from normkatas.spec.model import Tolerance
 
 TOL = Tolerance(rtol=1e-5, atol=1e-6)
 

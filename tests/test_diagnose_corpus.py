@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.diagnose import formula as formula_step
-from grader.diagnose.context import build
-from grader.diagnose.fit import fit
+from normkatas.diagnose import formula as formula_step
+from normkatas.diagnose.context import build
+from normkatas.diagnose.fit import fit
 from tests.corpus_header import corpus_files, read_expectation
 from tests.test_diagnose_support import SNAPSHOTS, check_snapshot, render, run
 
@@ -56,7 +56,7 @@ def test_right_solution_fits_the_right_formula(path: Path) -> None:
     if observed is not None:
         kwargs = ctx.probe("base")[0].kwargs
         assert formula_step.same(observed, ctx.expected, kwargs)
-    from grader.diagnose.fit import all_stages
+    from normkatas.diagnose.fit import all_stages
 
     outcome = fit(ctx, all_stages(ctx), [(ctx.expected, 0)])
     assert outcome.best is not None and outcome.best.deviations == ()
@@ -73,6 +73,6 @@ def test_every_catalogue_mistake_that_can_be_shown_has_a_corpus_file() -> None:
         shown |= read_expectation(path).diagnoses or set()
     runtime_only = {"timeout", "memory-limit", "crashed", "unrecognised", "non-finite-output",
                     "group-norm"}
-    from grader.diagnose.catalogue import CATALOGUE
+    from normkatas.diagnose.catalogue import CATALOGUE
 
     assert {e.id for e in CATALOGUE} - runtime_only <= shown

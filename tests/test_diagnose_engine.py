@@ -13,11 +13,11 @@ import msgspec
 import numpy as np
 import pytest
 
-from grader.diagnose import DiagnosisInput, diagnose, plan_probes
-from grader.diagnose.catalogue import CATALOGUE
-from grader.diagnose.probes import plan
-from grader.result import CaseResult, Diagnosis
-from grader.sandbox.types import (
+from normkatas.diagnose import DiagnosisInput, diagnose, plan_probes
+from normkatas.diagnose.catalogue import CATALOGUE
+from normkatas.diagnose.probes import plan
+from normkatas.report.result import CaseResult, Diagnosis
+from normkatas.sandbox.types import (
     ArrayValue,
     CallOutcome,
     ExceptionInfo,

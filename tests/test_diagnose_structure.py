@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from grader.diagnose.layout import Grouping, Layout
-from grader.diagnose.probes import positions
-from grader.diagnose.structure import find_grouping, grouping_of
+from normkatas.diagnose.layout import Grouping, Layout
+from normkatas.diagnose.probes import positions
+from normkatas.diagnose.structure import find_grouping, grouping_of
 
 NCHW = Layout("NCHW")
 

@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import MaterializedCase, materialize
-from grader.diagnose import DiagnosisInput, diagnose, plan_probes
-from grader.result import CaseResult, Diagnosis
-from grader.sandbox.types import (
+from normkatas.diagnose import DiagnosisInput, diagnose, plan_probes
+from normkatas.report.result import CaseResult, Diagnosis
+from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     CallOutcome,
@@ -37,8 +36,9 @@ from grader.sandbox.types import (
     TraceFrame,
     Value,
 )
-from grader.spec.load import load_kata
-from grader.spec.model import Kata
+from normkatas.spec.inputs import MaterializedCase, materialize
+from normkatas.spec.load import load_kata
+from normkatas.spec.model import Kata
 
 ROOT = Path(__file__).resolve().parents[1]
 KATAS = ROOT / "katas"
@@ -158,7 +158,7 @@ def run_outcome(kata: Kata, calls: Sequence[Call], path: Path) -> RunOutcome:
 
 
 def case_results(p: Prepared, outcome: RunOutcome) -> list[CaseResult]:
-    from grader.compare import as_outputs
+    from normkatas.sandbox.values import as_outputs
 
     results = []
     for case in p.cases:

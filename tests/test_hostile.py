@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.sandbox import Sandbox, procs
-from grader.sandbox.types import (
+from normkatas.sandbox import Sandbox, procs
+from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     Job,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.output import color_wanted, write_atomic
+from normkatas.app.output import color_wanted, write_atomic
 
 
 def test_write_atomic_replaces_whole_and_keeps_normal_permissions(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Performance cases: the sandbox's timed calls and the grader's advice (grader.grading)."""
+"""Performance cases: the sandbox's timed calls and the grader's advice."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.grading import grade_submission, make_jobs, prepare
-from grader.sandbox import Sandbox
-from grader.sandbox.limits import cpu_seconds
-from grader.sandbox.types import ArrayValue, Call, Job, Limits
-from grader.spec.load import parse_kata
-from grader.timing import PERFORMANCE_MAX_SECONDS, PERFORMANCE_MIN_SECONDS
+from normkatas.grading.prepare import grade_submission, make_jobs, prepare
+from normkatas.grading.timing import PERFORMANCE_MAX_SECONDS, PERFORMANCE_MIN_SECONDS
+from normkatas.sandbox import Sandbox
+from normkatas.sandbox.limits import cpu_seconds
+from normkatas.sandbox.types import ArrayValue, Call, Job, Limits
+from normkatas.spec.load import parse_kata
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only")
 
@@ -247,9 +247,9 @@ def test_a_hiccup_on_a_millisecond_reference_is_not_called_slow() -> None:
     """Ratios of tiny times are noise: slow also needs a real loss of time."""
     from types import SimpleNamespace
 
-    from grader.sandbox.types import CallOutcome
-    from grader.spec.model import PerformanceRule
-    from grader.timing import performance_of as _performance
+    from normkatas.grading.timing import performance_of as _performance
+    from normkatas.sandbox.types import CallOutcome
+    from normkatas.spec.model import PerformanceRule
 
     def verdict(yours: float) -> bool:
         prepared = SimpleNamespace(

@@ -10,7 +10,7 @@ import pytest
 
 # Imported here, not in the tests: pytester removes the modules a test imports
 # when the test ends, and PyYAML's C extension cannot be imported twice.
-from grader.spec.catalogue import KataCatalogue
+from normkatas.spec.library import KataLibrary
 from tests.batch_support import REPO, RIGHT_BN, WRONG_LAYER_NORM, require_pipeline
 
 pytest_plugins = ["pytester"]
@@ -28,12 +28,12 @@ def batch_normalization(X, gamma, beta, epsilon=1e-5):
 
 
 def _case_names() -> list[str]:
-    return [c.name for c in KataCatalogue.from_dirs([]).get("batchnorm-bchw").graded_cases]
+    return [c.name for c in KataLibrary.from_dirs([]).get("batchnorm-bchw").graded_cases]
 
 
 def test_importing_the_plugin_is_cheap() -> None:
     code = (
-        "import sys, grader.pytest_plugin\n"
+        "import sys, normkatas.app.pytest_plugin\n"
         "heavy = [m for m in ('numpy', 'jinja2', 'msgspec', 'yaml') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.spec.catalogue import KataCatalogue
+from normkatas.spec.library import KataLibrary
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -29,7 +29,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_kata_table_lists_every_bundled_kata() -> None:
-    for kata in KataCatalogue.from_dirs().all():
+    for kata in KataLibrary.from_dirs().all():
         assert f"`{kata.id}`" in README, kata.id
         assert f"`{kata.entry}(" in README, kata.entry
 

@@ -24,11 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.cases import MaterializedCase, materialize
-from grader.reference import Reference, load_reference
-from grader.resources import data_dir
-from grader.spec.load import load_kata
-from grader.spec.model import Kata
+from normkatas.grading.reference import Reference, load_reference
+from normkatas.spec.inputs import MaterializedCase, materialize
+from normkatas.spec.load import load_kata
+from normkatas.spec.model import Kata
+from normkatas.spec.resources import data_dir
 
 KATAS_DIR = data_dir("katas")
 SOLUTIONS_DIR = data_dir("solutions")
@@ -56,7 +56,7 @@ def cases(kata_id: str) -> list[MaterializedCase]:
     try:
         return materialize(kata(kata_id))
     except NotImplementedError:
-        pytest.skip("grader.cases.materialize is not implemented yet")
+        pytest.skip("normkatas.spec.inputs.materialize is not implemented yet")
 
 
 def case_params() -> list[Any]:

@@ -1,4 +1,4 @@
-"""The public API of grader.render: formats, dispatch, lazy imports."""
+"""The public API of normkatas.render: formats, dispatch, lazy imports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 from render_fixtures import ALL
 
-from grader.render import FORMATS, render
+from normkatas.render import FORMATS, render
 
 
 def test_formats_are_the_documented_ones() -> None:
@@ -42,7 +42,7 @@ _PROBE = """
 import sys
 sys.path.insert(0, {tests!r})
 import render_fixtures
-from grader.render import render
+from normkatas.render import render
 for fmt in {formats!r}:
     render(render_fixtures.failed_layer_norm(), fmt)
 print("jinja2" in sys.modules)

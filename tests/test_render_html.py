@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from render_fixtures import ALL, HIDDEN_SECRETS, SCRIPT, failed_layer_norm, hidden_failing, hostile
 
-from grader.render import render
-from grader.render._heatmap import NAN_COLOUR, PALETTE, colour
+from normkatas.render import render
+from normkatas.render._heatmap import NAN_COLOUR, PALETTE, colour
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "rect", "col", "wbr"}
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -9,8 +9,8 @@ import msgspec
 import pytest
 from render_fixtures import ALL, hostile, validate
 
-from grader.render import render
-from grader.result import Result, result_from_json, to_builtins
+from normkatas.render import render
+from normkatas.report.result import Result, result_from_json, to_builtins
 
 
 @pytest.mark.parametrize("name", sorted(ALL))

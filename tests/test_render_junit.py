@@ -16,7 +16,7 @@ from render_fixtures import (
     syntax_error,
 )
 
-from grader.render import render
+from normkatas.render import render
 
 # The element and attribute rules of the JUnit schema Jenkins validates reports
 # against (jenkinsci/xunit-plugin, junit-10.xsd), which GitLab's parser also

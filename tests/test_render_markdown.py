@@ -7,8 +7,8 @@ import re
 import pytest
 from render_fixtures import ALL, HIDDEN_SECRETS, SCRIPT, assert_snapshot, hidden_failing, hostile
 
-from grader.render import render
-from grader.render.github import step_summary
+from normkatas.render import render
+from normkatas.render.github import step_summary
 
 FENCE = re.compile(r"^(`{3,})(\w*)$")
 

@@ -22,11 +22,11 @@ from render_fixtures import (
     validate,
 )
 
-from grader.render import render
-from grader.render.classroom import classroom_b64
-from grader.render.exercism import OUTPUT_LIMIT
-from grader.render.github import command, escape_data, escape_property
-from grader.render.gradescope import results as gradescope_results
+from normkatas.render import render
+from normkatas.render.classroom import classroom_b64
+from normkatas.render.exercism import OUTPUT_LIMIT
+from normkatas.render.github import command, escape_data, escape_property
+from normkatas.render.gradescope import results as gradescope_results
 
 # --- Gradescope ----------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.render._sanitize import clean, clean_line
+from normkatas.render._sanitize import clean, clean_line
 
 
 def _unsafe(ch: str) -> bool:

@@ -18,8 +18,8 @@ from render_fixtures import (
     unbiased_variance,
 )
 
-from grader.render import render
-from grader.render.text import case_text
+from normkatas.render import render
+from normkatas.render.text import case_text
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -169,7 +169,7 @@ def test_headlines_are_lowercase_without_trailing_period() -> None:
 
 
 def test_case_text_shows_a_diagnosis_in_full_once_per_session() -> None:
-    from grader.render.text import case_text
+    from normkatas.render.text import case_text
 
     result = failed_layer_norm()
     failing = [c for c in result.cases if c.status == "failed" and not c.hidden]

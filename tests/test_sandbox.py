@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.sandbox import Sandbox
-from grader.sandbox.limits import cpu_seconds
-from grader.sandbox.types import (
+from normkatas.sandbox import Sandbox
+from normkatas.sandbox.limits import cpu_seconds
+from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     Job,

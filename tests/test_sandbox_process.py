@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.sandbox import Sandbox, prepare_environment, procs
-from grader.sandbox.client import _Server
-from grader.sandbox.types import ArrayValue, Call, Job, Limits
+from normkatas.sandbox import Sandbox, prepare_environment, procs
+from normkatas.sandbox.client import _Server
+from normkatas.sandbox.types import ArrayValue, Call, Job, Limits
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 

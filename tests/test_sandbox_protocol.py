@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.sandbox import capture, codec
-from grader.sandbox.protocol import (
+from normkatas.sandbox import capture, codec
+from normkatas.sandbox.protocol import (
     MAGIC,
     PREFIX,
     FrameReader,
@@ -30,7 +30,7 @@ from grader.sandbox.protocol import (
     send_frame,
     write_frame,
 )
-from grader.sandbox.types import (
+from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     Job,

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import Sandbox, codec
-from grader.sandbox.types import ArrayValue, Call, Job, Limits
+from normkatas.sandbox import Sandbox, codec
+from normkatas.sandbox.types import ArrayValue, Call, Job, Limits
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only")
 

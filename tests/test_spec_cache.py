@@ -1,4 +1,4 @@
-"""grader.spec.cache: validated katas kept between runs, never different from parsing."""
+"""normkatas.spec.cache: validated katas kept between runs, never different from parsing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.resources import data_dir
-from grader.spec import cache
-from grader.spec.load import SpecError, load_kata, parse_kata
+from normkatas.spec import cache
+from normkatas.spec.load import SpecError, load_kata, parse_kata
+from normkatas.spec.resources import data_dir
 
 BUNDLED = sorted(data_dir("katas").glob("*.yaml"))
 KATA = """\
@@ -109,7 +109,7 @@ def test_a_cached_load_does_not_import_yaml(tmp_path: Path, cache_dir: Path) -> 
     path.write_text(KATA, encoding="utf-8")
     load_kata(path)
     code = (
-        "import sys; from grader.spec.load import load_kata; "
+        "import sys; from normkatas.spec.load import load_kata; "
         f"k = load_kata({str(path)!r}); print(k.id, 'yaml' in sys.modules)"
     )
     env = {"NORMKATAS_CACHE_DIR": str(cache_dir), "PATH": ""}

@@ -1,4 +1,4 @@
-"""grader.spec.discover: the functions a file defines, read with ast (never run)."""
+"""normkatas.spec.discover: the functions a file defines, read with ast (never run)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.spec.discover import defined_functions
+from normkatas.spec.discover import defined_functions
 
 
 def write(tmp_path: Path, source: str | bytes, name: str = "student.py") -> Path:

@@ -12,11 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.cases import materialize
-from grader.resources import data_dir
-from grader.spec._yaml import read_yaml
-from grader.spec.load import SpecError, load_kata, parse_kata
-from grader.spec.model import Generator, Kata
+from normkatas.spec._yaml import read_yaml
+from normkatas.spec.inputs import materialize
+from normkatas.spec.load import SpecError, load_kata, parse_kata
+from normkatas.spec.model import Generator, Kata
+from normkatas.spec.resources import data_dir
 
 SEED_KATA = """\
 id: batchnorm-bchw

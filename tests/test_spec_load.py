@@ -1,4 +1,4 @@
-"""grader.spec.load: YAML -> Kata, and errors that say file, line and key."""
+"""normkatas.spec.load: YAML -> Kata, and errors that say file, line and key."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from grader.spec.load import SpecError, load_kata, load_yaml, parse_kata
-from grader.spec.model import Generator, Kata
+from normkatas.spec.load import SpecError, load_kata, load_yaml, parse_kata
+from normkatas.spec.model import Generator, Kata
 
 VALID = """\
 # yaml-language-server: $schema=kata.schema.json
@@ -422,8 +422,8 @@ def test_param_defaults_must_be_materializable(default: str, words: str) -> None
 
 
 def test_msgspec_errors_are_mapped_back_as_a_fallback() -> None:
-    from grader.spec._yaml import read_yaml
-    from grader.spec.load import _from_msgspec
+    from normkatas.spec._yaml import read_yaml
+    from normkatas.spec.load import _from_msgspec
 
     doc = read_yaml(VALID)
     exc = msgspec.ValidationError("Expected `float`, got `str` - at `$.cases[1].points`")
@@ -442,7 +442,7 @@ def test_deep_nesting_in_a_small_thread_stack_does_not_crash() -> None:
 
     script = """if True:
         import threading
-        from grader.spec.load import SpecError, parse_kata
+        from normkatas.spec.load import SpecError, parse_kata
         threading.stack_size(512 * 1024)
         def run():
             for text in ["[" * 1500 + "]" * 1500, "- " * 1500 + "x", "{a: " * 1500]:

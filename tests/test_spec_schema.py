@@ -1,4 +1,4 @@
-"""grader.spec.schema: the JSON Schema of kata files, committed at katas/kata.schema.json."""
+"""normkatas.spec.schema: the JSON Schema of kata files, committed at katas/kata.schema.json."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from grader.resources import data_dir
-from grader.spec.load import load_yaml
-from grader.spec.schema import SCHEMA_ID, kata_json_schema, render_schema
+from normkatas.spec.load import load_yaml
+from normkatas.spec.resources import data_dir
+from normkatas.spec.schema import SCHEMA_ID, kata_json_schema, render_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "katas" / "kata.schema.json"
@@ -36,9 +36,9 @@ def test_schema_has_identity() -> None:
 
 
 def test_committed_schema_is_up_to_date() -> None:
-    assert COMMITTED.exists(), "run: python -m grader.spec.schema > katas/kata.schema.json"
+    assert COMMITTED.exists(), "run: python -m normkatas.spec.schema > katas/kata.schema.json"
     assert COMMITTED.read_text(encoding="utf-8") == render_schema(), (
-        "katas/kata.schema.json is stale; run: python -m grader.spec.schema > "
+        "katas/kata.schema.json is stale; run: python -m normkatas.spec.schema > "
         "katas/kata.schema.json"
     )
     assert json.loads(COMMITTED.read_text(encoding="utf-8")) == kata_json_schema()
@@ -46,7 +46,7 @@ def test_committed_schema_is_up_to_date() -> None:
 
 def test_module_prints_the_schema() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "grader.spec.schema"], capture_output=True, text=True,
+        [sys.executable, "-m", "normkatas.spec.schema"], capture_output=True, text=True,
         check=True, cwd=ROOT,
     ).stdout
     assert out == render_schema()

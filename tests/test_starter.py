@@ -10,11 +10,11 @@ from typing import Any
 import msgspec
 import pytest
 
-from grader.cases import materialize
-from grader.resources import data_dir
-from grader.spec.load import load_kata
-from grader.spec.model import Kata, Output, Param
-from grader.starter import format_default, starter_source
+from normkatas.app.starter import format_default, starter_source
+from normkatas.spec.inputs import materialize
+from normkatas.spec.load import load_kata
+from normkatas.spec.model import Kata, Output, Param
+from normkatas.spec.resources import data_dir
 
 KATA_FILES = sorted(data_dir("katas").glob("*.yaml"))
 
@@ -152,7 +152,7 @@ def test_parameter_without_default_after_one_with_is_refused() -> None:
 
 
 def test_grade_init_writes_the_starter(tmp_path: Path) -> None:
-    from grader.cli import main
+    from normkatas.app.cli import main
 
     target = tmp_path / "mine.py"
     assert main(["init", "batchnorm-bchw", "--output", str(target)]) == 0

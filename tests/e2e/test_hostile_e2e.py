@@ -165,10 +165,10 @@ def _sample(array: np.ndarray) -> list[float]:
 @functools.cache
 def case_values(hidden: bool) -> frozenset[str]:
     """Spellings of a few generated input values of the kata's hidden (or visible) cases."""
-    from grader.cases import materialize
-    from grader.spec.catalogue import KataCatalogue
+    from normkatas.spec.inputs import materialize
+    from normkatas.spec.library import KataLibrary
 
-    kata = KataCatalogue.from_dirs().get(KATA)
+    kata = KataLibrary.from_dirs().get(KATA)
     found: set[str] = set()
     for case in materialize(kata):
         if case.spec.hidden != hidden or case.spec.probe:

@@ -50,7 +50,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_ships_katas_and_solutions(installed: Path) -> None:
     code = (
-        "from grader.resources import data_dir;"
+        "from normkatas.spec.resources import data_dir;"
         "print(sorted(p.name for p in data_dir('katas').glob('*.yaml')));"
         "print(sorted(p.name for p in data_dir('solutions').glob('*.py')));"
         "print(data_dir('katas'))"

@@ -15,8 +15,8 @@ import numpy as np
 
 
 def _imports():
-    for name in ("batchnorm_bchw", "solutions.batchnorm_bchw", "grader.reference",
-                 "grader.spec.catalogue"):
+    for name in ("batchnorm_bchw", "solutions.batchnorm_bchw", "normkatas.grading.reference",
+                 "normkatas.spec.library"):
         try:
             module = importlib.import_module(name)
         except Exception:

@@ -1,0 +1,59 @@
+"""The end of a class run: the gradebook, the class report and the summary on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from normkatas.app.output import write_atomic
+from normkatas.report.class_summary import ClassSummary
+from normkatas.report.result import Result
+
+GRADEBOOK, JSONL, CLASS_REPORT, SUMMARY = (
+    "gradebook.csv", "results.jsonl", "class-report.html", "class-summary.json",
+)
+
+
+def write_reports(
+    args: argparse.Namespace, summary: ClassSummary, results: Mapping[str, Result]
+) -> None:
+    from normkatas.render import classbook
+
+    out: Path | None = getattr(args, "out", None)
+    gradebook = _target(getattr(args, "gradebook", None), out, GRADEBOOK)
+    report = _target(getattr(args, "class_report", None), out, CLASS_REPORT)
+    if gradebook is not None:
+        write_atomic(gradebook, classbook.render_gradebook(summary))
+    if report is not None:
+        write_atomic(report, classbook.render_class_html(summary, results))
+    if out is not None:
+        write_atomic(out / SUMMARY, classbook.render_class_json(summary))
+
+    if args.format == "json":
+        text = classbook.render_class_json(summary)
+    else:
+        text = classbook.render_class_text(summary, color=_color(args), verbose=args.verbose)
+    if summary.interrupted:
+        hint = f" --out {out}" if out is not None else ""
+        print(f"grade: interrupted: {summary.submissions} of "
+              f"{summary.submissions + summary.pending} submissions graded; "
+              f"run again with --resume{hint} to grade the rest", file=sys.stderr)
+    if args.output is not None:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:
+    if explicit is not None:
+        return explicit
+    return out / name if out is not None else None
+
+
+def _color(args: argparse.Namespace) -> bool:
+    from normkatas.app.cli import use_color
+
+    return use_color(args)

@@ -1,0 +1,259 @@
+"""The instructor check: does a kata's spec hold together, and do its cases
+catch the mistakes the catalogue knows?
+
+1. the reference runs on every case and returns finite outputs of the
+   declared count;
+2. the values written in the YAML (``expected``) agree with the reference
+   within ``expected_atol``;
+3. every catalogue mistake with a mutant (a formula variant, another axis
+   set, the transposed output) is separated from the reference by at least
+   one case beyond its tolerance;
+4. a probe case exists and every axis of its input has at least 2 elements.
+
+The result is data (`normkatas.report.check.CheckReport`); `grade check` renders it.
+Mutants are the project's own formulas and run in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from normkatas.diagnose import facts as F
+from normkatas.diagnose.catalogue import CATALOGUE
+from normkatas.diagnose.context import close
+from normkatas.diagnose.entry import Entry
+from normkatas.diagnose.families import Family, family_for, role
+from normkatas.diagnose.fit import Candidate, all_stages_for, outputs_of
+from normkatas.diagnose.layout import Grouping, Layout, expected_grouping
+from normkatas.report.check import (
+    CheckReport,
+    ExpectedMismatch,
+    ProbeProblem,
+    ReferenceProblem,
+    UncaughtMistake,
+)
+from normkatas.spec.inputs import MaterializedCase
+from normkatas.spec.model import Kata, Tolerance
+
+DEFAULT_EXPECTED_ATOL = 0.5e-5
+LAYOUT_MUTANT = "wrong-layout"
+
+
+Reference = Callable[..., Sequence[np.ndarray]]
+
+
+def check_kata(kata: Kata, reference: Reference, cases: Sequence[MaterializedCase]) -> CheckReport:
+    outputs: dict[str, list[np.ndarray]] = {}
+    problems = []
+    for case in cases:
+        try:
+            with np.errstate(all="ignore"):
+                got = [np.asarray(a) for a in reference(**case.kwargs)]
+        except Exception as exc:
+            problems.append(ReferenceProblem(case=case.name,
+                                             message=f"{type(exc).__name__}: {exc}"))
+            continue
+        if len(got) != len(kata.returns):
+            problems.append(ReferenceProblem(
+                case=case.name,
+                message=f"returned {len(got)} outputs; the kata declares {len(kata.returns)}",
+            ))
+            continue
+        bad = [o.name for o, a in zip(kata.returns, got, strict=False)
+               if a.dtype.kind not in "biuf" or not np.all(np.isfinite(a))]
+        if bad:
+            problems.append(ReferenceProblem(
+                case=case.name, message=f"non-finite or non-numeric output {', '.join(bad)}"))
+            continue
+        outputs[case.name] = got
+    formula_problems, caught, uncaught = _mutants(kata, cases, outputs)
+    return CheckReport(
+        kata=kata.id,
+        reference_problems=problems,
+        expected_mismatches=_expected(kata, cases, outputs),
+        uncaught=uncaught,
+        caught=caught,
+        probe=_probe(kata, cases),
+        formula_problems=formula_problems,
+    )
+
+
+# -- (2) written expected values --------------------------------------------------------
+
+
+def _expected(
+    kata: Kata, cases: Sequence[MaterializedCase], outputs: dict[str, list[np.ndarray]]
+) -> list[ExpectedMismatch]:
+    names = [o.name for o in kata.returns]
+    out = []
+    for case in cases:
+        written = case.spec.expected
+        if not written or case.name not in outputs:
+            continue
+        atol = case.spec.expected_atol if case.spec.expected_atol is not None else (
+            DEFAULT_EXPECTED_ATOL)
+        for name, value in written.items():
+            if name not in names:
+                out.append(ExpectedMismatch(case=case.name, output=name, index=[], written=None,
+                                            computed=None, atol=atol,
+                                            message=f"the kata declares no output {name}"))
+                continue
+            computed = np.asarray(outputs[case.name][names.index(name)], dtype=np.float64)
+            try:
+                given = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                given = None
+            if given is None or given.shape != computed.shape:
+                shape = None if given is None else list(given.shape)
+                out.append(ExpectedMismatch(
+                    case=case.name, output=name, index=[], written=None, computed=None,
+                    atol=atol,
+                    message=f"written shape {shape} differs from the reference's"
+                    f" {list(computed.shape)}",
+                ))
+                continue
+            for index in np.argwhere(~(np.abs(given - computed) <= atol)):
+                idx = tuple(int(i) for i in index)
+                out.append(ExpectedMismatch(case=case.name, output=name, index=list(idx),
+                                            written=float(given[idx]),
+                                            computed=float(computed[idx]), atol=atol))
+    return out
+
+
+# -- (3) mutants ------------------------------------------------------------------------
+
+
+def _tolerance(kata: Kata, case: MaterializedCase) -> Tolerance:
+    return case.spec.tolerance or kata.tolerance
+
+
+def _separates(mutant: list[np.ndarray] | None, ref: list[np.ndarray], tol: Tolerance) -> bool:
+    """A mutant that cannot run, or returns other shapes or values, is caught."""
+    if mutant is None:
+        return True
+    return not close([np.asarray(a, np.float64) for a in mutant],
+                     [np.asarray(a, np.float64) for a in ref], tol)
+
+
+def _mutants(
+    kata: Kata, cases: Sequence[MaterializedCase], outputs: dict[str, list[np.ndarray]]
+) -> tuple[list[ReferenceProblem], list[str], list[UncaughtMistake]]:
+    family = family_for(kata)
+    expected = expected_grouping(kata)
+    if family is None or expected is None or kata.structure is None:
+        return [], [], []
+    layout = Layout(kata.structure.layout)
+    by_name = {name: r for r, name in kata.structure.outputs.items()}
+    roles = [by_name.get(o.name) for o in kata.returns]
+    stages = all_stages_for(kata, family, roles)
+    default = tuple((s, v[0]) for s, v in stages.items())
+    graded = [c for c in cases if c.name in outputs and not c.spec.performance]
+    caches: dict[str, dict[Any, Any]] = {c.name: {} for c in graded}
+
+    def run(candidate: Candidate, case: MaterializedCase) -> list[np.ndarray] | None:
+        return outputs_of(kata, family, roles, case.kwargs, candidate.variant,
+                          candidate.grouping, caches[case.name])
+
+    right = Candidate(default, expected, ())
+    formula_problems = []
+    for case in graded:
+        if _separates(run(right, case), outputs[case.name], _tolerance(kata, case)):
+            formula_problems.append(ReferenceProblem(
+                case=case.name,
+                message=f"the {family.name} formula with the declared structure disagrees"
+                " with the reference: mutants are not checked",
+            ))
+    if formula_problems:
+        return formula_problems, [], []
+    caught, uncaught = [], []
+    base = F.base(kata, CATALOGUE)
+    for entry in CATALOGUE:
+        if not entry.applies_to(kata):
+            continue
+        mutants: list[Candidate | None] = list(
+            _entry_mutants(entry, family, stages, default, layout, expected)
+        )
+        if entry.id == LAYOUT_MUTANT:
+            mutants = [None] if layout.ndim > 1 else []
+        if not mutants:
+            continue
+        def separated(mutant: Candidate | None) -> bool:
+            for case in graded:
+                ref, tol = outputs[case.name], _tolerance(kata, case)
+                got = _transposed(ref) if mutant is None else run(mutant, case)
+                if _separates(got, ref, tol):
+                    return True
+            return False
+
+        # every form of the mistake must be caught by some case
+        if all(separated(m) for m in mutants):
+            caught.append(entry.id)
+        else:
+            facts = dict(base)
+            grouping = entry.axes(layout) if entry.axes is not None else None
+            if grouping is not None and grouping.axes and not grouping.grouped:
+                facts.update(F.axes(kata, grouping, graded[0].kwargs if graded else {}))
+            uncaught.append(
+                UncaughtMistake(id=entry.id, title=F.fill_known(entry.text.title, facts))
+            )
+    return [], caught, uncaught
+
+
+def _entry_mutants(
+    entry: Entry, family: Family, stages: dict[str, tuple[str, ...]],
+    default: tuple[tuple[str, str], ...], layout: Layout, expected: Grouping,
+) -> list[Candidate]:
+    out = []
+    if entry.variant is not None:
+        for stage, values in stages.items():
+            for value in values[1:]:
+                if not entry.variant.claims(stage, value, values[0]):
+                    continue
+                assignment = tuple((s, value if s == stage else v) for s, v in default)
+                if family.valid(dict(assignment)):
+                    out.append(Candidate(assignment, expected, ((stage, value),)))
+    if entry.axes is not None:
+        grouping = entry.axes(layout)
+        concrete = grouping is not None and grouping.axes and not grouping.grouped
+        if concrete and grouping is not None and (
+            grouping.axes != expected.axes or expected.grouped
+        ):
+            out.append(Candidate(default, grouping, ()))
+    return out
+
+
+def _transposed(ref: list[np.ndarray]) -> list[np.ndarray]:
+    """The outputs with the channel-like axis moved last (NCHW -> NHWC), else reversed."""
+    out = []
+    for a in ref:
+        if a.ndim > 2:
+            out.append(np.moveaxis(a, 1, -1))
+        else:
+            out.append(a.T)
+    return out
+
+
+# -- (4) the probe case -----------------------------------------------------------------
+
+
+def _probe(kata: Kata, cases: Sequence[MaterializedCase]) -> ProbeProblem | None:
+    if kata.structure is None:
+        return None
+    name = role(kata, "input")
+    flagged = [c for c in cases if c.spec.probe]
+    if not flagged:
+        return ProbeProblem(message="no case has `probe: true`; the diagnosis needs a visible"
+                            " base input with every axis of size 2 or more")
+    case = flagged[0]
+    if case.spec.hidden:
+        return ProbeProblem(case=case.name, message="the probe case is hidden; probes run in"
+                            " the visible job, so it must be visible")
+    x = case.kwargs.get(name) if name else None
+    shape = np.shape(x) if x is not None else ()
+    if len(shape) != len(kata.structure.layout) or min(shape, default=0) < 2:
+        return ProbeProblem(case=case.name, message=f"the probe input has shape {list(shape)};"
+                            " every axis needs at least 2 elements")
+    return None

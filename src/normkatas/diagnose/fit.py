@@ -1,0 +1,200 @@
+"""Formula fitting: the simplest formula variant that reproduces the student.
+
+A candidate assigns a value to every stage of the kata's formula family
+(plus the output order) and a grouping (who shares statistics).  Only stage
+values some applicable catalogue entry claims are tried, with at most
+`MAX_DEVIATIONS` non-default stages, simplest first.  The winner must match
+the student's outputs within tolerance on EVERY call where the student
+returned the right shapes (cases and probes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from normkatas.diagnose.context import Arrays, Context, Item, close
+from normkatas.diagnose.families import Family, Stages
+from normkatas.diagnose.layout import Grouping
+from normkatas.spec.model import Kata
+
+MAX_DEVIATIONS = 3
+MAX_CANDIDATES = 1500
+BUDGET_SECONDS = 0.5
+ORDER = "order"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    assignment: tuple[tuple[str, str], ...]
+    grouping: Grouping
+    deviations: tuple[tuple[str, str], ...]
+    axes_cost: int = 0
+
+    @property
+    def cost(self) -> int:
+        return len(self.deviations) + self.axes_cost
+
+    @property
+    def variant(self) -> dict[str, str]:
+        return dict(self.assignment)
+
+    def without(self, stage: str, stages: Stages) -> Candidate:
+        """The same candidate with ``stage`` back to its right value."""
+        assignment = tuple((s, stages[s][0] if s == stage else v) for s, v in self.assignment)
+        deviations = tuple(d for d in self.deviations if d[0] != stage)
+        return Candidate(assignment, self.grouping, deviations, self.axes_cost)
+
+
+@dataclass
+class FitResult:
+    best: Candidate | None
+    ties: list[Candidate] = field(default_factory=list)
+    stages: Stages = field(default_factory=dict)
+
+
+def all_stages(ctx: Context) -> Stages:
+    assert ctx.family is not None
+    return all_stages_for(ctx.kata, ctx.family, ctx.output_roles)
+
+
+def all_stages_for(kata: Kata, family: Family, roles: Sequence[str | None]) -> Stages:
+    """The family's stages, plus the output order for several outputs."""
+    stages = dict(family.stages(kata))
+    if len(roles) > 1 and all(r is not None for r in roles):
+        names = [str(r) for r in roles]
+        perms = [",".join(p) for p in itertools.permutations(names)]
+        stages[ORDER] = tuple(perms)
+    return stages
+
+
+def claimed_stages(stages: Stages, claims: Mapping[str, set[str]]) -> Stages:
+    """Keep the right value and the values some entry claims (``*``: any)."""
+    out: Stages = {}
+    for name, values in stages.items():
+        wanted = claims.get(name, set())
+        kept = [values[0]] + [v for v in values[1:] if "*" in wanted or v in wanted]
+        out[name] = tuple(kept)
+    return out
+
+
+def outputs_of(
+    kata: Kata,
+    family: Family,
+    roles: Sequence[str | None],
+    kwargs: Mapping[str, Any],
+    variant: Mapping[str, str],
+    grouping: Grouping,
+    cache: dict[Any, Any],
+) -> Arrays | None:
+    """A candidate's outputs in the order it returns them, or None if it cannot run.
+
+    Remembered in ``cache`` (the item's): the fit and the write-up ask for the
+    same candidate on the same item several times.
+    """
+    key = ("outputs", tuple(variant.items()), grouping, tuple(roles))
+    if key in cache:
+        known: Arrays | None = cache[key]
+        return known
+    out: Arrays | None = None
+    try:
+        by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
+        natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles if r is not None}
+    except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, FloatingPointError):
+        natural = None
+    if natural is not None and not any(r is None for r in roles):
+        order = variant.get(ORDER)
+        names = order.split(",") if order else [str(r) for r in roles]
+        out = [natural[n] for n in names]
+    cache[key] = out
+    return out
+
+
+def candidates(
+    family: Family,
+    stages: Stages,
+    groupings: Sequence[tuple[Grouping, int]],
+    max_deviations: int = MAX_DEVIATIONS,
+) -> list[Candidate]:
+    """Every candidate, simplest first (the same list for every submission of a kata:
+    remembered)."""
+    # (families are module-level singletons: their id is stable)
+    key = (family.name, id(family), tuple(stages.items()), tuple(groupings), max_deviations)
+    known = _CANDIDATES.get(key)
+    if known is None:
+        if len(_CANDIDATES) >= 64:
+            _CANDIDATES.clear()
+        known = _CANDIDATES[key] = tuple(_enumerate(family, stages, groupings, max_deviations))
+    return list(known)
+
+
+_CANDIDATES: dict[tuple[Any, ...], tuple[Candidate, ...]] = {}
+
+
+def _enumerate(
+    family: Family,
+    stages: Stages,
+    groupings: Sequence[tuple[Grouping, int]],
+    max_deviations: int,
+) -> list[Candidate]:
+    names = list(stages)
+    default = {n: stages[n][0] for n in names}
+    out: list[Candidate] = []
+    for grouping, axes_cost in groupings:
+        for k in range(max_deviations - axes_cost + 1):
+            for combo in itertools.combinations(names, k):
+                for values in itertools.product(*(stages[n][1:] for n in combo)):
+                    assignment = dict(default)
+                    assignment.update(zip(combo, values, strict=False))
+                    if not family.valid(assignment):
+                        continue
+                    out.append(
+                        Candidate(
+                            tuple(assignment.items()),
+                            grouping,
+                            tuple(zip(combo, values, strict=False)),
+                            axes_cost,
+                        )
+                    )
+    out.sort(key=lambda c: c.cost)
+    return out[:MAX_CANDIDATES]
+
+
+def fit_items(ctx: Context) -> list[Item]:
+    """Every call with right-shaped outputs whose reference ran, most telling first."""
+    items = [i for i in ctx.items if i.shaped]
+    return sorted(items, key=lambda i: (i.kind != "base", i.kind == "shrink", i.size))
+
+
+def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
+    assert ctx.family is not None and item.outputs is not None
+    outputs = outputs_of(
+        ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
+        candidate.grouping, item.cache,
+    )
+    return outputs is not None and close(item.outputs, outputs, item.tol)
+
+
+def fit(
+    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]]
+) -> FitResult:
+    items = fit_items(ctx)
+    if ctx.family is None or not items:
+        return FitResult(None, stages=stages)
+    start = time.perf_counter()
+    found: list[Candidate] = []
+    for candidate in candidates(ctx.family, stages, groupings):
+        if found and candidate.cost > found[0].cost:
+            break
+        if time.perf_counter() - start > BUDGET_SECONDS:
+            return FitResult(None, stages=stages)
+        if all(matches(ctx, item, candidate) for item in items):
+            found.append(candidate)
+    if not found:
+        return FitResult(None, stages=stages)
+    return FitResult(found[0], found[1:], stages)

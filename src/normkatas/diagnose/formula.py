@@ -1,0 +1,145 @@
+"""Structure and formula: who shares statistics (probes), then the simplest
+formula variant that reproduces the student, each deviation named by the
+catalogue entry that claims it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from normkatas.diagnose import facts as F
+from normkatas.diagnose.context import Context
+from normkatas.diagnose.entry import Entry, Finding
+from normkatas.diagnose.fit import Candidate, FitResult, all_stages, claimed_stages, fit
+from normkatas.diagnose.layout import Grouping
+from normkatas.diagnose.structure import find_grouping
+
+
+@dataclass
+class Formula:
+    """What the structure and fit steps found (shared by the findings they made)."""
+
+    result: FitResult
+    observed: Grouping | None
+
+
+def observe(ctx: Context) -> Grouping | None:
+    """The grouping the perturbation probes reveal, or None."""
+    family, layout = ctx.family, ctx.layout
+    if family is None or layout is None or family.structure_role is None:
+        return None
+    k = ctx.output_index(family.structure_role)
+    base = ctx.probe("base")
+    perturbed = ctx.probe("perturb")
+    if k is None or not base or not perturbed or not base[0].shaped or base[0].outputs is None:
+        return None
+    pairs = []
+    for p in perturbed:
+        if not p.shaped or p.outputs is None or p.plan is None or p.plan.position is None:
+            return None
+        pairs.append((p.plan.position, p.outputs[k]))
+    return find_grouping(layout, base[0].outputs[k], pairs)
+
+
+def _channels(ctx: Context, kwargs: Any) -> int | None:
+    x = kwargs.get(ctx.param("input"))
+    channel = ctx.layout.channel if ctx.layout is not None else None
+    if channel is None or x is None or np.ndim(x) <= channel:
+        return None
+    return int(np.shape(x)[channel])
+
+
+def same(a: Grouping, b: Grouping, kwargs: Any) -> bool:
+    return a.axes == b.axes and a.count(kwargs) == b.count(kwargs)
+
+
+def claimer(entries: Sequence[Entry], stage: str, value: str, default: str) -> Entry | None:
+    for e in entries:
+        if e.variant is not None and e.variant.claims(stage, value, default):
+            return e
+    return None
+
+
+def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]]:
+    layout, expected = ctx.layout, ctx.expected
+    if ctx.family is None or layout is None or expected is None:
+        raise LookupError("no formula family")
+    variants = [e for e in entries if e.variant is not None]
+    axis_entries = [e for e in entries if e.axes is not None]
+    claims: dict[str, set[str]] = {}
+    for e in variants:
+        assert e.variant is not None
+        claims.setdefault(e.variant.stage, set()).update(e.variant.values or {"*"})
+    stages = claimed_stages(all_stages(ctx), claims)
+    observed = observe(ctx)
+    bases = ctx.probe("base") or ctx.cases
+    kwargs = bases[0].kwargs if bases else {}
+    groupings: list[tuple[Grouping, int]]
+    if observed is not None and same(observed, expected, kwargs):
+        groupings = [(expected, 0)]
+    elif observed is not None:
+        groupings = [(observed, 0)]
+        channels = _channels(ctx, kwargs)
+        if isinstance(observed.groups, int) and channels:  # a fixed group size, maybe
+            groupings.append((Grouping(observed.axes, block=channels // observed.groups), 0))
+            if isinstance(expected.groups, str):  # the group count read as a group size
+                groupings.append((Grouping(observed.axes, block=expected.groups), 0))
+    else:
+        groupings = [(expected, 0)]
+        for e in axis_entries:
+            g = e.axes(layout) if e.axes is not None else None
+            if g and g.axes and not g.grouped and not any(same(g, h, kwargs) for h, _ in
+                                                                 groupings):
+                groupings.append((g, 1))
+    result = fit(ctx, stages, groupings)
+    formula = Formula(result, observed)
+    findings: list[Finding] = []
+    used = observed if observed is not None else (result.best.grouping if result.best else None)
+    if used is not None and not same(used, expected, kwargs):
+        entry = F.axis_entry(axis_entries, layout, used)
+        fitted = result.best.grouping if result.best is not None else used
+        if entry is not None:
+            findings.append(
+                Finding(
+                    entry,
+                    F.axes(ctx.kata, used, kwargs),
+                    form="block-param" if isinstance(fitted.block, str) else "",
+                    confidence="certain" if result.best is not None else "likely",
+                    reduced_axes=sorted(used.axes),
+                    expected_axes=sorted(expected.axes),
+                    layout=layout.letters,
+                    grouping=used,
+                )
+            )
+    best = result.best
+    if best is not None:
+        def named(c: Candidate) -> set[str]:
+            return {e.id for s, v in c.deviations
+                    if (e := claimer(variants, s, v, stages[s][0])) is not None}
+
+        ambiguous = any(named(t) != named(best) for t in result.ties)
+        for stage, value in best.deviations:
+            entry = claimer(variants, stage, value, stages[stage][0])
+            if entry is None:
+                continue
+            findings.append(
+                Finding(
+                    entry,
+                    {"stage": stage, "value": value, "value_names": _names(ctx, value)},
+                    form=ctx.kata.structure.family if ctx.kata.structure else "",
+                    confidence="likely" if ambiguous else "certain",
+                    deviation=(stage, value),
+                    grouping=best.grouping,
+                )
+            )
+    return formula, findings
+
+
+def _names(ctx: Context, value: str) -> str:
+    outputs = ctx.kata.structure.outputs if ctx.kata.structure is not None else {}
+    return ", ".join(outputs.get(part, part) for part in value.split(","))
+
+

@@ -1,0 +1,315 @@
+"""Orchestration: one submission through cases, sandbox, comparison and diagnosis.
+
+A kata is *prepared* once (cases materialized, reference outputs computed,
+probes planned) and then any number of submissions are graded against it.
+Hidden cases run in a process of their own whose output is never shown, so
+nothing a submission prints or raises can carry hidden data into a report.
+
+Performance cases are timings (see `normkatas.grading.timing`); case verdicts and the
+redaction of hidden cases are `normkatas.grading.verdicts`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from normkatas import __version__
+from normkatas.grading.reference import Reference, load_reference
+from normkatas.grading.timing import PERFORMANCE_RUNS, fail_slow, performance_limits, performance_of
+from normkatas.grading.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
+from normkatas.report.result import CaseResult, Diagnosis, Result, Status
+from normkatas.sandbox.types import Call, Job, Limits, RunOutcome
+from normkatas.spec.inputs import MaterializedCase, materialize
+from normkatas.spec.model import Kata
+
+
+@dataclass
+class PreparedKata:
+    """Everything about a kata that does not depend on the submission."""
+
+    kata: Kata
+    cases: list[MaterializedCase]
+    reference: Reference
+    reference_outputs: dict[str, list[np.ndarray]]
+    probes: list[Call] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    reference_seconds: dict[str, float] = field(default_factory=dict)
+    """Performance case -> the reference's best time on it."""
+    diagnosis_memo: dict[str, Any] = field(default_factory=dict)
+    """What the diagnosis computes once per kata (see `DiagnosisInput.memo`)."""
+    descriptions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    """Case -> its inputs described (``CaseResult.inputs``), filled on first use."""
+    job_calls: dict[bool, tuple[Call, ...]] = field(default_factory=dict, repr=False)
+    """hidden? -> the calls of that job: one tuple for every submission (the sandbox
+    encodes a tuple it has seen before only once)."""
+
+    @property
+    def output_names(self) -> list[str]:
+        return [o.name for o in self.kata.returns]
+
+
+def prepare(
+    kata: Kata,
+    solutions_dirs: Sequence[Path],
+    *,
+    limits: Limits | None = None,
+    diagnose: bool = True,
+) -> PreparedKata:
+    cases = materialize(kata)
+    reference = load_reference(kata, solutions_dirs)
+    outputs: dict[str, list[np.ndarray]] = {}
+    seconds: dict[str, float] = {}
+    for case in cases:
+        if case.spec.performance:
+            outputs[case.name], seconds[case.name] = reference.timed(
+                case.kwargs, PERFORMANCE_RUNS
+            )
+        else:
+            outputs[case.name] = reference(**case.kwargs)
+    probes: list[Call] = []
+    memo: dict[str, Any] = {}
+    if diagnose and kata.structure is not None:
+        from normkatas.diagnose.probes import plan_probes
+
+        probes = list(plan_probes(kata, cases, memo))
+    chosen = performance_limits(kata, kata_limits(kata, limits), seconds)
+    return PreparedKata(kata, cases, reference, outputs, probes, chosen, seconds, memo)
+
+
+def kata_limits(kata: Kata, override: Limits | None) -> Limits:
+    """Defaults, then the kata's own limits, then the command line's."""
+    limits = Limits()
+    if kata.limits.timeout is not None:
+        limits = dataclasses.replace(limits, timeout=kata.limits.timeout)
+    if kata.limits.memory_mb is not None:
+        limits = dataclasses.replace(limits, memory_mb=kata.limits.memory_mb)
+    if override is not None:
+        defaults = Limits()
+        changed = {
+            f.name: getattr(override, f.name)
+            for f in dataclasses.fields(Limits)
+            if getattr(override, f.name) != getattr(defaults, f.name)
+        }
+        limits = dataclasses.replace(limits, **changed)
+    return limits
+
+
+def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
+    """The visible job (visible cases, probes, visible performance cases) and, if any,
+    the hidden one (hidden cases, hidden performance cases)."""
+    if not prepared.job_calls:
+        for hidden in (False, True):
+            mine = [c for c in prepared.cases if c.spec.hidden == hidden]
+            graded = [Call(c.name, c.kwargs) for c in mine if not c.spec.performance]
+            rule = prepared.kata.performance
+            timed = [
+                Call(c.name, c.kwargs, "performance",
+                     discard=not rule.affects_score,  # only timed: no value back
+                     repeat=PERFORMANCE_RUNS,  # a slow run is confirmed, a fast one is enough
+                     fast_enough=rule.slower_than * prepared.reference_seconds[c.name])
+                for c in mine if c.spec.performance
+            ]
+            probes = [] if hidden else prepared.probes
+            prepared.job_calls[hidden] = (*graded, *probes, *timed)
+    entry = prepared.kata.entry
+    jobs = [Job(submission, entry, prepared.job_calls[False], prepared.limits)]
+    if prepared.job_calls[True]:
+        jobs.append(Job(submission, entry, prepared.job_calls[True], prepared.limits))
+    return jobs
+
+
+def build_result(
+    prepared: PreparedKata,
+    submission: Path,
+    outcomes: Sequence[RunOutcome],
+    *,
+    display_name: str,
+    diagnose: bool = True,
+    started: float | None = None,
+) -> Result:
+    kata = prepared.kata
+    visible = outcomes[0]
+    hidden = outcomes[1] if len(outcomes) > 1 else None
+    calls = {c.key: c for c in visible.calls}
+    if hidden is not None:
+        calls.update({c.key: redact(c) for c in hidden.calls})
+    run_failure = visible.status if visible.status in RUN_FAILURES else None
+
+    files = file_names(submission, display_name)
+    performance = performance_of(prepared, calls)
+    affects = kata.performance.affects_score
+    graded = [c for c in prepared.cases if affects or not c.spec.performance]  # graded_cases
+    results = [
+        case_result(prepared, case, calls.get(case.name), visible, files) for case in graded
+    ]
+    if performance is not None and performance.slow and affects:
+        results = [fail_slow(r) if r.name == performance.case else r for r in results]
+    status: Status
+    returned = any(r.status != "error" for r in results)
+    if run_failure is not None or (results and not returned):
+        status = "error"
+    elif all(r.status == "passed" for r in results):
+        status = "passed"
+    else:
+        status = "failed"
+
+    diagnoses: list[Diagnosis] = []
+    if diagnose and status != "passed":
+        diagnoses = _diagnose(prepared, results, visible, hidden, submission, display_name)
+
+    warnings = list(dict.fromkeys([*visible.warnings, *(hidden.warnings if hidden else ())]))
+    return Result(
+        grader_version=__version__,
+        kata=kata.id,
+        kata_title=kata.title,
+        submission=display_name,
+        status=status,
+        score=float(sum(r.points for r in results)),
+        max_score=kata.max_score,
+        cases=results,
+        diagnoses=diagnoses,
+        stdout=captured(visible.stdout, visible.stdout_total),
+        stderr=captured(visible.stderr, visible.stderr_total),
+        performance=performance,
+        warnings=warnings,
+        duration_ms=(time.perf_counter() - started) * 1000 if started is not None else 0.0,
+    )
+
+
+def grade_submission(
+    submission: Path,
+    prepared: PreparedKata,
+    sandbox: SandboxLike,
+    *,
+    display_name: str | None = None,
+    diagnose: bool = True,
+    while_waiting: Callable[[], object] | None = None,
+) -> Result:
+    return grade_with_outcomes(
+        submission, prepared, sandbox, display_name=display_name, diagnose=diagnose,
+        while_waiting=while_waiting,
+    )[0]
+
+
+def grade_with_outcomes(
+    submission: Path,
+    prepared: PreparedKata,
+    sandbox: SandboxLike,
+    *,
+    display_name: str | None = None,
+    diagnose: bool = True,
+    while_waiting: Callable[[], object] | None = None,
+) -> tuple[Result, list[RunOutcome]]:
+    """The result, and the raw outcomes it was built from (for views of the arrays).
+
+    ``while_waiting``: the caller's work to overlap with the student's code (the
+    diagnosis is imported and warmed up then too, when it may be needed).
+    """
+    started = time.perf_counter()
+    jobs = make_jobs(prepared, submission)
+    outcomes: list[RunOutcome | None] = [None] * len(jobs)
+
+    def idle() -> None:
+        if while_waiting is not None:
+            while_waiting()
+        if diagnose:  # what a failing submission's diagnosis needs, whatever the submission
+            from normkatas.diagnose.engine import warm_up
+
+            warm_up(prepared.kata, prepared.cases, prepared.probes, prepared.reference,
+                    prepared.diagnosis_memo)
+
+    for index, outcome in sandbox.run_many(jobs, while_waiting=idle):
+        outcomes[index] = outcome
+    done = [o for o in outcomes if o is not None]
+    result = build_result(
+        prepared,
+        submission,
+        done,
+        display_name=display_name or str(submission),
+        diagnose=diagnose,
+        started=started,
+    )
+    return result, done
+
+
+def failing_outputs(
+    prepared: PreparedKata, result: Result, outcomes: Sequence[RunOutcome]
+) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Student and reference outputs of the visible failing cases, where shapes agree.
+
+    Only the visible job's outcome is read: hidden cases never reach a view.
+    """
+    from normkatas.sandbox.values import as_outputs
+
+    calls = {c.key: c for c in outcomes[0].calls} if outcomes else {}
+    names = prepared.output_names
+    views: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+    for case in result.cases:
+        call = calls.get(case.name)
+        if case.hidden or case.status != "failed" or call is None:
+            continue
+        yours = as_outputs(call.value, len(names))
+        if yours is None:
+            continue
+        pairs = {
+            name: (mine, ref)
+            for name, mine, ref in zip(
+                names, yours, prepared.reference_outputs[case.name], strict=True
+            )
+            if mine.shape == ref.shape
+        }
+        if pairs:
+            views[case.name] = pairs
+    return views
+
+
+class SandboxLike(Protocol):
+    """The part of `normkatas.sandbox.Sandbox` grading uses."""
+
+    def run_many(
+        self, jobs: Iterable[Job], *, while_waiting: Callable[[], object] | None = None
+    ) -> Iterator[tuple[int, RunOutcome]]: ...
+
+
+def _diagnose(
+    prepared: PreparedKata,
+    results: list[CaseResult],
+    visible: RunOutcome,
+    hidden: RunOutcome | None,
+    submission: Path,
+    display_name: str,
+) -> list[Diagnosis]:
+    from normkatas.diagnose import DiagnosisInput, diagnose
+
+    outcome = visible
+    if hidden is not None:
+        outcome = dataclasses.replace(
+            visible, calls=visible.calls + tuple(redact(c) for c in hidden.calls)
+        )
+    try:
+        source: str | None = submission.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source = None
+    return list(
+        diagnose(
+            DiagnosisInput(
+                kata=prepared.kata,
+                cases=prepared.cases,
+                results=results,
+                outcome=outcome,
+                reference=prepared.reference,
+                reference_outputs=prepared.reference_outputs,
+                probes=prepared.probes,
+                source=source,
+                submission_name=display_name,
+                memo=prepared.diagnosis_memo,
+            )
+        )
+    )

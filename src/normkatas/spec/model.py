@@ -1,0 +1,214 @@
+"""What a kata file (katas/*.yaml) may say, as typed models.
+
+The models are msgspec Structs: validation is strict (unknown keys are
+errors) and `normkatas.spec.schema` exports the JSON Schema editors use.  The
+loader (`normkatas.spec.load`) turns YAML into these objects and maps every
+validation error back to file, line and key.
+
+Constraints that a JSON Schema can express (minimum, pattern, length) are
+written here as ``msgspec.Meta`` so that the schema and the loader agree;
+the checks that need several fields at once live in
+``normkatas.spec.validate``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Dtype = Literal["float64", "float32", "float16", "int64", "int32", "bool"]
+Axis = int | str
+"""An axis, as an index into the layout or as one of its letters ("C")."""
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+REFERENCE = r"^([A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*)?$"
+
+Name = Annotated[str, msgspec.Meta(pattern=IDENTIFIER, description="A Python identifier.")]
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+FAMILIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "normalization": (
+        frozenset({"input", "gamma", "beta", "epsilon", "groups"}),
+        frozenset({"y", "mean", "var"}),
+    ),
+    "running-norm": (
+        frozenset(
+            {"input", "gamma", "beta", "running_mean", "running_var", "training", "momentum",
+             "epsilon"}
+        ),
+        frozenset({"y", "running_mean", "running_var"}),
+    ),
+    "norm-backward": (
+        frozenset({"dout", "input", "gamma", "epsilon"}),
+        frozenset({"dx", "dgamma", "dbeta"}),
+    ),
+}
+"""family -> (role names, output role names) a `structure` may use."""
+
+
+class _Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    pass
+
+
+class Tolerance(_Model):
+    """|yours - reference| <= atol + rtol * |reference|, element-wise."""
+
+    rtol: NonNegative = 1e-5
+    atol: NonNegative = 1e-6
+
+
+class Generator(_Model):
+    """A seeded array generator, materialized once per grading run.
+
+    ``x = draw(shape) * channel_scales[c] + channel_offsets[c]`` along
+    ``channel_axis``; channels in ``constant_channels`` hold
+    ``loc + channel_offsets[c]`` everywhere.  ``round`` keeps that many
+    decimals (handy for readable examples).  ``normal`` uses loc/scale,
+    ``uniform`` and ``integers`` low/high (high excluded), ``arange``
+    start/step, ``constant`` value.
+    """
+
+    generate: Literal["normal", "uniform", "integers", "arange", "constant"]
+    shape: Annotated[list[Annotated[int, msgspec.Meta(gt=0)]], msgspec.Meta(min_length=1)]
+    seed: Annotated[int, msgspec.Meta(ge=0)] = 0
+    dtype: Dtype = "float64"
+    loc: float = 0.0
+    scale: NonNegative = 1.0
+    low: float = 0.0
+    high: float = 1.0
+    start: float = 0.0
+    step: float = 1.0
+    value: float = 0.0
+    channel_axis: int = 1
+    channel_offsets: list[float] | None = None
+    channel_scales: list[float] | None = None
+    constant_channels: list[Annotated[int, msgspec.Meta(ge=0)]] = msgspec.field(
+        default_factory=list
+    )
+    round: Annotated[int, msgspec.Meta(ge=0, le=15)] | None = None
+
+
+ArgValue = bool | int | float | str | None | list[Any] | Generator
+"""A literal (number, boolean, nested list) or a generator mapping."""
+
+
+class Case(_Model):
+    """One call of the student's function, graded against the reference."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    args: dict[str, ArgValue] = msgspec.field(default_factory=dict)
+    # Values written in the YAML for documentation (seed examples); the
+    # instructor check compares them with the reference within
+    # `expected_atol` (inferred from the decimals written when absent:
+    # the loader always fills it in when `expected` holds numbers).
+    expected: dict[str, Any] | None = None
+    expected_atol: NonNegative | None = None
+    tolerance: Tolerance | None = None
+    points: NonNegative = 1.0
+    hidden: bool = False
+    example: bool = False
+    probe: bool = False
+    performance: bool = False
+    note: str = ""
+
+
+class Param(_Model):
+    name: Name
+    doc: str = ""
+    default: Any = msgspec.UNSET
+
+
+class Output(_Model):
+    name: Name
+    doc: str = ""
+
+
+class Structure(_Model):
+    """What the diagnosis reasons with.
+
+    ``family`` names the formula family (``normalization``,
+    ``running-norm``, ``norm-backward``); ``roles`` maps the family's roles
+    (input, gamma, beta, epsilon, groups, ...) to parameter names and
+    ``outputs`` maps its output roles (y, mean, var, ...) to output names.
+    ``layout`` has one capital letter per axis of the input role.
+    """
+
+    family: Literal["normalization", "running-norm", "norm-backward"]
+    layout: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]+$")]
+    reduce: list[Axis]
+    affine_axis: Axis | None = None
+    roles: dict[str, str] = msgspec.field(default_factory=dict)
+    outputs: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class Limits(_Model):
+    timeout: Positive | None = None
+    memory_mb: Annotated[int, msgspec.Meta(gt=0)] | None = None
+
+
+class PerformanceRule(_Model):
+    """Advice when the student is `slower_than` times slower than the reference."""
+
+    slower_than: Positive = 20.0
+    affects_score: bool = False
+
+
+class Kata(_Model):
+    """A kata: one function to write, its reference and its graded cases."""
+
+    id: Annotated[str, msgspec.Meta(pattern=SLUG, description="A slug: batchnorm-bchw.")]
+    title: str
+    statement: str
+    entry: Name
+    params: list[Param]
+    returns: Annotated[list[Output], msgspec.Meta(min_length=1)]
+    reference: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=REFERENCE,
+            description="module:function in solutions/; default <id with _>:<entry>.",
+        ),
+    ] = ""
+    """``module:function`` in solutions/; default ``<id with _>:<entry>``."""
+    level: Literal["easy", "medium", "hard"] = "medium"
+    tags: list[str] = msgspec.field(default_factory=list)
+    tolerance: Tolerance = msgspec.field(default_factory=Tolerance)
+    allow_mutation: bool = False
+    limits: Limits = msgspec.field(default_factory=Limits)
+    structure: Structure | None = None
+    performance: PerformanceRule = msgspec.field(default_factory=PerformanceRule)
+    cases: list[Case] = msgspec.field(default_factory=list)
+
+    @property
+    def reference_module(self) -> str:
+        return (self.reference.split(":")[0] if self.reference else "") or self.id.replace(
+            "-", "_"
+        )
+
+    @property
+    def reference_function(self) -> str:
+        parts = self.reference.split(":")
+        return parts[1] if len(parts) == 2 and parts[1] else self.entry
+
+    @property
+    def signature(self) -> str:
+        parts = []
+        for p in self.params:
+            if p.default is msgspec.UNSET:
+                parts.append(p.name)
+            else:
+                parts.append(f"{p.name}={p.default!r}")
+        return f"{self.entry}({', '.join(parts)})"
+
+    @property
+    def graded_cases(self) -> list[Case]:
+        """The cases a result reports: performance cases only when they affect the score
+        (otherwise they are timings, reported as advice in ``Result.performance``)."""
+        return [c for c in self.cases if not c.performance or self.performance.affects_score]
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.graded_cases))
