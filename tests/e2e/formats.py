@@ -17,11 +17,8 @@ from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 from typing import Any
 
-from tests.render_fixtures import validate
+from tests.support.render import validate
 
-FORMATS = (
-    "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
-)
 # C0 controls but \t and \n, DEL, C1 controls, bidi overrides (what _sanitize neutralises).
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 JSON_FIELDS = ("version", "kata", "submission", "status", "score", "max_score", "cases",

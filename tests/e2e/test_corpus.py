@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus_header import CORPUS, corpus_files, read_expectation
 from tests.e2e.conftest import run_grade
+from tests.support import TESTS
+from tests.support.corpus import CORPUS, corpus_files, read_expectation
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "e2e"
+SNAPSHOTS = TESTS / "snapshots" / "e2e"
 SLOW_NOTE = re.compile(r"^note: slower than the reference: .*?(?=\n\n|\Z)", re.M | re.S)
 FILES = corpus_files()
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.corpus_header import CORPUS
 from tests.e2e.conftest import run_grade
+from tests.support.corpus import CORPUS
 
 pytestmark = pytest.mark.slow
 BCHW = CORPUS / "batchnorm-bchw"

@@ -1,7 +1,6 @@
 """The `grade` command: parse the command line, call the library, print.
 
-Exit status: 0 every case passed; 1 the submission failed or errored;
-2 usage or spec error; 3 internal grader error.
+Exit statuses are defined once, in `normkatas.app.exits`.
 """
 
 from __future__ import annotations
@@ -13,21 +12,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from normkatas import __version__
+from normkatas._version import __version__
 from normkatas.app.batch.options import add_batch_arguments, batch_requested
+from normkatas.app.exits import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_PASSED,
+    EXIT_USAGE,
+)
+from normkatas.app.options import limits_from_args, use_color
 from normkatas.errors import UsageError
+from normkatas.render import FORMATS
 
 if TYPE_CHECKING:
     from normkatas.render.html import Heatmaps
     from normkatas.report.result import Result
-    from normkatas.sandbox.types import Limits
     from normkatas.spec.library import KataLibrary
 
-EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-MAX_TIMEOUT = 86400.0  # seconds: a day; more (or inf, nan) is a typo, not a limit
-FORMATS = (
-    "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
-)
 SUBCOMMANDS = ("init", "check")
 
 
@@ -42,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_FAILED
     except Exception as exc:
@@ -152,31 +154,6 @@ def _warm_renderer(fmt: str) -> None:
     import importlib
 
     importlib.import_module(f"normkatas.render.{fmt}")
-
-
-def limits_from_args(args: argparse.Namespace) -> Limits:
-    import dataclasses
-
-    from normkatas.sandbox.types import Limits
-
-    limits = Limits()
-    if args.timeout is not None:
-        if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
-            raise UsageError(
-                f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}"
-            )
-        limits = dataclasses.replace(limits, timeout=args.timeout)
-    if args.memory_mb is not None:
-        if args.memory_mb < 64:
-            raise UsageError("--memory-mb must be at least 64")
-        limits = dataclasses.replace(limits, memory_mb=args.memory_mb)
-    return limits
-
-
-def use_color(args: argparse.Namespace) -> bool:
-    from normkatas.app.output import color_wanted
-
-    return color_wanted(args.color, to_file=args.output is not None)
 
 
 def render_result(args: argparse.Namespace, result: Result, arrays: Heatmaps | None = None) -> str:

@@ -14,45 +14,20 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from normkatas import __version__
-from normkatas.grading.reference import Reference, load_reference
+from normkatas._version import __version__
+from normkatas.grading.prepared import PreparedKata
+from normkatas.grading.reference import load_reference
 from normkatas.grading.timing import PERFORMANCE_RUNS, fail_slow, performance_limits, performance_of
 from normkatas.grading.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
 from normkatas.report.result import CaseResult, Diagnosis, Result, Status
 from normkatas.sandbox.types import Call, Job, Limits, RunOutcome
-from normkatas.spec.inputs import MaterializedCase, materialize
+from normkatas.spec.inputs import materialize
 from normkatas.spec.model import Kata
-
-
-@dataclass
-class PreparedKata:
-    """Everything about a kata that does not depend on the submission."""
-
-    kata: Kata
-    cases: list[MaterializedCase]
-    reference: Reference
-    reference_outputs: dict[str, list[np.ndarray]]
-    probes: list[Call] = field(default_factory=list)
-    limits: Limits = field(default_factory=Limits)
-    reference_seconds: dict[str, float] = field(default_factory=dict)
-    """Performance case -> the reference's best time on it."""
-    diagnosis_memo: dict[str, Any] = field(default_factory=dict)
-    """What the diagnosis computes once per kata (see `DiagnosisInput.memo`)."""
-    descriptions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-    """Case -> its inputs described (``CaseResult.inputs``), filled on first use."""
-    job_calls: dict[bool, tuple[Call, ...]] = field(default_factory=dict, repr=False)
-    """hidden? -> the calls of that job: one tuple for every submission (the sandbox
-    encodes a tuple it has seen before only once)."""
-
-    @property
-    def output_names(self) -> list[str]:
-        return [o.name for o in self.kata.returns]
 
 
 def prepare(

@@ -20,7 +20,7 @@ from normkatas.sandbox.types import CallOutcome, Limits
 from normkatas.spec.model import Kata
 
 if TYPE_CHECKING:
-    from normkatas.grading.prepare import PreparedKata
+    from normkatas.grading.prepared import PreparedKata
 
 PERFORMANCE_RUNS = 3
 """The reference's time on a performance case is the fastest of this many calls; the

@@ -27,7 +27,7 @@ from normkatas.sandbox.types import (
 from normkatas.spec.inputs import MaterializedCase, describe
 
 if TYPE_CHECKING:
-    from normkatas.grading.prepare import PreparedKata
+    from normkatas.grading.prepared import PreparedKata
 
 RUN_FAILURES = ("syntax-error", "import-error", "missing-function")
 """Run statuses that stop every case: the file could not be run at all."""

@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from normkatas import __version__
+from normkatas._version import __version__
 from normkatas.report.result import Result
 
 CLASS_CONTRACT_VERSION = "1.0"

@@ -25,7 +25,7 @@ from normkatas.report.result import Result
 
 if TYPE_CHECKING:
     from normkatas.app.batch.collect import Submission
-    from normkatas.grading.prepare import PreparedKata
+    from normkatas.grading.prepared import PreparedKata
     from normkatas.sandbox.types import RunOutcome
 
 BuildFn = Callable[["PreparedKata", "Submission", "Sequence[RunOutcome]"], Result]

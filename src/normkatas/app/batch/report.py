@@ -11,9 +11,7 @@ from normkatas.app.output import write_atomic
 from normkatas.report.class_summary import ClassSummary
 from normkatas.report.result import Result
 
-GRADEBOOK, JSONL, CLASS_REPORT, SUMMARY = (
-    "gradebook.csv", "results.jsonl", "class-report.html", "class-summary.json",
-)
+GRADEBOOK, CLASS_REPORT, SUMMARY = "gradebook.csv", "class-report.html", "class-summary.json"
 
 
 def write_reports(
@@ -54,6 +52,6 @@ def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:
 
 
 def _color(args: argparse.Namespace) -> bool:
-    from normkatas.app.cli import use_color
+    from normkatas.app.options import use_color
 
     return use_color(args)

@@ -31,14 +31,16 @@ from normkatas.errors import UsageError
 if TYPE_CHECKING:
     from normkatas.app.batch.collect import Plan, Submission
     from normkatas.app.batch.store import ResultStore
-    from normkatas.grading.prepare import PreparedKata, SandboxLike
+    from normkatas.grading.prepare import SandboxLike
+    from normkatas.grading.prepared import PreparedKata
     from normkatas.report.class_summary import ClassSummary, StudentSummary
     from normkatas.report.result import Result
     from normkatas.sandbox.types import Job, Limits, RunOutcome
     from normkatas.spec.library import KataLibrary
     from normkatas.spec.model import Kata
 
-EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+from normkatas.app.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PASSED
+
 SUMMARY_FORMATS = ("text", "json")
 CatalogueFactory = Callable[[Sequence[Path]], "KataLibrary"]
 
@@ -155,7 +157,7 @@ class ClassRun:
         return todo
 
     def _prepare(self, katas: dict[str, Kata]) -> dict[str, PreparedKata]:
-        from normkatas.app.cli import limits_from_args
+        from normkatas.app.options import limits_from_args
         from normkatas.grading.prepare import prepare
 
         limits: Limits = limits_from_args(self.args)
@@ -280,7 +282,7 @@ class ClassRun:
 
 
 def internal_error_result(prepared: PreparedKata, submission: Submission, exc: Exception) -> Result:
-    from normkatas import __version__
+    from normkatas._version import __version__
     from normkatas.report.result import CaseResult, ErrorInfo, Result
 
     print(f"grade: warning: {submission.display}: the grader failed on this submission "

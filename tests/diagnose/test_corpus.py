@@ -1,0 +1,78 @@
+"""Every corpus solution, run in-process, against its golden header.
+
+The wrong solutions get exactly the diagnoses their header names (and the
+reduced axes); the right ones pass and get none.  What the student reads is
+snapshot-tested in tests/snapshots/diagnose/<kata>/<file>.txt
+(``UPDATE_SNAPSHOTS=1`` rewrites them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from normkatas.diagnose import formula as formula_step
+from normkatas.diagnose.context import build
+from normkatas.diagnose.fit import fit
+from tests.diagnose.support import SNAPSHOTS, check_snapshot, render, run
+from tests.support.corpus import corpus_files, read_expectation
+
+FILES = corpus_files()
+WRONG = [p for p in FILES if p.name.startswith("wrong_")]
+RIGHT = [p for p in FILES if p.name.startswith("right_")]
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[_id(p) for p in FILES])
+def test_corpus_file_is_diagnosed_as_its_header_says(path: Path) -> None:
+    expected = read_expectation(path)
+    result = run(path.parent.name, path)
+    assert result.status == expected.status
+    if expected.diagnoses is not None:
+        assert result.ids == expected.diagnoses, render(result.diagnoses)
+    if expected.reduced_axes is not None:
+        axes = [tuple(d.reduced_axes) for d in result.diagnoses if d.reduced_axes]
+        assert axes == [expected.reduced_axes], render(result.diagnoses)
+
+
+@pytest.mark.parametrize("path", WRONG, ids=[_id(p) for p in WRONG])
+def test_student_facing_text_snapshot(path: Path) -> None:
+    result = run(path.parent.name, path)
+    check_snapshot(SNAPSHOTS / path.parent.name / f"{path.stem}.txt", render(result.diagnoses))
+
+
+@pytest.mark.parametrize("path", RIGHT, ids=[_id(p) for p in RIGHT])
+def test_right_solution_fits_the_right_formula(path: Path) -> None:
+    """Even without the all-passed shortcut, nothing would be claimed: the
+    probes see the kata's grouping and the simplest fitting formula is the right one."""
+    result = run(path.parent.name, path)
+    ctx = build(result.inp)
+    observed = formula_step.observe(ctx)
+    assert ctx.expected is not None
+    if observed is not None:
+        kwargs = ctx.probe("base")[0].kwargs
+        assert formula_step.same(observed, ctx.expected, kwargs)
+    from normkatas.diagnose.fit import all_stages
+
+    outcome = fit(ctx, all_stages(ctx), [(ctx.expected, 0)])
+    assert outcome.best is not None and outcome.best.deviations == ()
+
+
+def test_every_kata_has_wrong_solutions() -> None:
+    katas = {p.parent.name for p in FILES}
+    assert katas == {p.parent.name for p in WRONG}
+
+
+def test_every_catalogue_mistake_that_can_be_shown_has_a_corpus_file() -> None:
+    shown = set()
+    for path in WRONG:
+        shown |= read_expectation(path).diagnoses or set()
+    runtime_only = {"timeout", "memory-limit", "crashed", "unrecognised", "non-finite-output",
+                    "group-norm"}
+    from normkatas.diagnose.catalogue import CATALOGUE
+
+    assert {e.id for e in CATALOGUE} - runtime_only <= shown
