@@ -13,6 +13,8 @@ import pytest
 from normkatas.spec.library import KataLibrary
 from tests.support.batch import REPO, RIGHT_BN, WRONG_LAYER_NORM, require_pipeline
 
+pytestmark = pytest.mark.slow  # starts processes or runs many examples
+
 pytest_plugins = ["pytester"]
 
 HIDDEN_ONLY_FAILURE = RIGHT_BN + '''

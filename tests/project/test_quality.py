@@ -1,4 +1,4 @@
-"""Lint and types are part of the test-suite, so CI enforces them."""
+"""Lint, types and the import layers are part of the test-suite, so CI enforces them."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.slow
 
 def _tool(name: str) -> str:
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed")
+    assert found is not None, f"{name} is not installed: pip install -e '.[test]'"
     return found
 
 
@@ -29,5 +28,14 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     proc = subprocess.run(
         [_tool("mypy"), "--no-incremental"], cwd=REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_pipeline_layers_hold() -> None:
+    """import-linter: the contracts in pyproject.toml (the engine never imports render or
+    app, renderers never import the engine, no import cycles inside a folder)."""
+    proc = subprocess.run(
+        [_tool("lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -65,6 +65,7 @@ def job(path: Path, *values: Any, timeout: float = 5.0) -> Job:
     return Job(path, "f", calls, Limits(timeout=timeout, probe_timeout=1.0))
 
 
+@pytest.mark.slow
 def test_no_fd_leak_over_200_runs(sandbox: Sandbox, student: Any) -> None:
     path = student(TRIVIAL)
     trivial = Job(path, "f", [Call("k", {"x": np.ones(4)})], Limits(timeout=5.0))

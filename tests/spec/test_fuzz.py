@@ -18,6 +18,8 @@ from normkatas.spec.load import SpecError, load_kata, parse_kata
 from normkatas.spec.model import Generator, Kata
 from normkatas.spec.resources import data_dir
 
+pytestmark = pytest.mark.slow  # starts processes or runs many examples
+
 SEED_KATA = """\
 id: batchnorm-bchw
 title: Batch normalization

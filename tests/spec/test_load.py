@@ -352,6 +352,7 @@ def test_yaml_problems(text: str, line: int | None, words: str) -> None:
         assert err.line == line, str(err)
 
 
+@pytest.mark.slow
 def test_deep_nesting_never_crashes() -> None:
     for text in ("[" * 30000, "- " * 30000 + "x", "{a: " * 20000):
         with pytest.raises(SpecError):
@@ -434,6 +435,7 @@ def test_msgspec_errors_are_mapped_back_as_a_fallback() -> None:
     assert err.key == "cases[1].args" and err.message == "Expected `int`, got `str`"
 
 
+@pytest.mark.slow
 def test_deep_nesting_in_a_small_thread_stack_does_not_crash() -> None:
     # libyaml's C composer recurses per level: a thread with a 512 KB stack
     # (macOS's default) dies at ~2000 levels; the loader must not get there.
