@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO as REPO
 
 
 def grade_command() -> list[str]:
     script = shutil.which("grade", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "grader"]
+    return [script] if script else [sys.executable, "-m", "normkatas"]
 
 
 def run_grade(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -183,3 +187,27 @@ def test_html_report_shows_heatmaps_of_failing_cases(tmp_path: Path) -> None:
     assert page.count("<svg") >= 3
     assert "yours minus expected" in page
     assert "hidden-wide" in page and "<script" not in page
+
+
+@pytest.mark.parametrize("neighbour", ["grader.py", "normkatas.py"])
+def test_a_student_module_named_like_the_grader_changes_nothing(
+    tmp_path: Path, neighbour: str
+) -> None:
+    """A student's own `grader.py` or `normkatas.py` beside the solution is not the grader."""
+    shutil.copyfile(REPO / "examples" / "batchnorm_correct.py", tmp_path / "solution.py")
+    (tmp_path / neighbour).write_text("raise SystemExit('the student module ran')\n")
+    proc = run_grade(["solution.py", "--format", "json"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "passed"
+    # `python -m` puts the current folder first on sys.path, so a student's own
+    # `normkatas.py` would shadow the package there: `-P` (Python 3.11+) says not to.
+    safe = ["-P"] if neighbour == "normkatas.py" else []
+    if safe and sys.version_info < (3, 11):
+        return
+    module = subprocess.run(
+        [sys.executable, *safe, "-m", "normkatas", "solution.py", "--format", "json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert module.returncode == 0, module.stderr
+    assert json.loads(module.stdout)["status"] == "passed"
