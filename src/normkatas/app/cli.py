@@ -27,6 +27,7 @@ EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_TIMEOUT = 86400.0  # seconds: a day; more (or inf, nan) is a typo, not a limit
 FORMATS = (
     "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
+    "sarif",
 )
 SUBCOMMANDS = ("init", "check")
 
@@ -122,10 +123,11 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
+    # The fork server starts before any kata, reference or expected value is loaded.
+    from normkatas.notebook.files import submission_file
     from normkatas.sandbox import Sandbox
 
-    # The fork server starts before any kata, reference or expected value is loaded.
-    with Sandbox(jobs=2, mode=args.isolation) as sandbox:
+    with Sandbox(jobs=2, mode=args.isolation) as sandbox, submission_file(path) as (graded, nb):
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare
         from normkatas.spec.selection import select_kata
 
@@ -139,9 +141,13 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
             diagnose=not args.no_diagnosis,
         )
         result, outcomes = grade_with_outcomes(
-            path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
+            graded, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
             while_waiting=lambda: _warm_renderer(args.format),
         )
+    if nb is not None:  # a notebook: report cells and lines, not the module's lines
+        from normkatas.notebook.remap import remap_result
+
+        result = remap_result(result, nb, display=str(path))
     arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
