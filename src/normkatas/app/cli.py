@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-diagnosis", action="store_true", help="compare only")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--verbose", "-v", action="store_true")
+    p.add_argument("--watch", "-w", action="store_true",
+                   help="grade again on every save of the file (Ctrl-C stops)")
     p.add_argument("--isolation", choices=("auto", "fork", "spawn"), default="auto",
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
@@ -112,6 +114,8 @@ def _grade(args: argparse.Namespace) -> int:
     from normkatas.spec.selection import collect_submissions
 
     submissions = collect_submissions(args.files)
+    if args.watch:
+        return _watch(args, submissions)
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
@@ -151,6 +155,20 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
     arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
+
+
+def _watch(args: argparse.Namespace, submissions: list[Path]) -> int:
+    from normkatas.app.watch import watch_command
+
+    if len(submissions) != 1 or batch_requested(args):
+        raise UsageError("--watch takes one submission file")
+
+    def report(exc: Exception) -> None:
+        print(f"grade: error: {exc}", file=sys.stderr, flush=True)
+
+    return watch_command(
+        submissions[0], lambda: _grade_one(args, submissions[0]), report_error=report
+    )
 
 
 def _warm_renderer(fmt: str) -> None:

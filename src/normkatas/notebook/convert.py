@@ -48,6 +48,7 @@ _IPYTHON_LINE = re.compile(
     """,
     re.VERBOSE,
 )
+_WORD = re.compile(r"[^\W\d]\w*")
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 
 
@@ -192,8 +193,9 @@ def to_module(
         try:
             tree = ast.parse("\n".join(lines))
         except SyntaxError:
-            if is_root:
-                stmts.append(_Stmt(cell.number, None, lines, root=True))
+            if is_root:  # what it reads is unknown: every word in it may be a name
+                words = set(_WORD.findall("\n".join(lines)))
+                stmts.append(_Stmt(cell.number, None, lines, uses=words, root=True))
             continue
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":

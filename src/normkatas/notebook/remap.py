@@ -9,6 +9,8 @@ left as they are.
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 from normkatas.notebook.convert import NotebookModule, Origin
@@ -59,7 +61,19 @@ def _source(src: SourceLine, module: NotebookModule) -> SourceLine:
 def _diagnosis(d: Diagnosis, module: NotebookModule) -> Diagnosis:
     if d.source is None:
         return d
-    return msgspec.structs.replace(d, source=_source(d.source, module))
+    origin = module.locate(d.source.line)
+    if origin is None:
+        return d
+    # The explanation may name the module's line ("fix line 12"): name the cell's instead.
+    said = re.compile(rf"\bline {d.source.line}\b")
+    where = f"cell {origin.cell}, line {origin.line}"
+    return msgspec.structs.replace(
+        d,
+        source=_source(d.source, module),
+        message=said.sub(where, d.message),
+        notes=[said.sub(where, n) for n in d.notes],
+        help=said.sub(where, d.help),
+    )
 
 
 def remap_result(
