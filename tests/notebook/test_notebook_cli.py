@@ -98,3 +98,14 @@ def test_a_class_run_grades_notebooks_beside_python_files(tmp_path: Path) -> Non
     assert sources and sources[0]["cell"] == 4 and sources[0]["line"] == 3
     bob = msgspec.json.decode((out / "results" / "bob.json").read_bytes())
     assert bob["status"] == "passed"
+
+
+def test_init_notebook_writes_a_starter_that_grades(tmp_path: Path) -> None:
+    proc = run_grade(["init", "batchnorm-bchw", "--notebook"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    notebook = tmp_path / "batch_normalization.ipynb"
+    assert json.loads(notebook.read_text(encoding="utf-8"))["nbformat"] == 4
+    proc = run_grade([notebook.name], cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "error[not-implemented]" in proc.stdout
+    assert "--> batch_normalization.ipynb, cell 2, line " in proc.stdout

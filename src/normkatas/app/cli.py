@@ -261,20 +261,24 @@ def _subcommand(name: str, argv: list[str]) -> int:
 def _init(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="grade init", description="Write a starter file for a kata.")
     p.add_argument("kata")
-    p.add_argument("--output", "-o", type=Path, help="file to write (default: <function>.py)")
+    p.add_argument("--output", "-o", type=Path,
+                   help="file to write (default: <function>.py, or .ipynb with --notebook)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--notebook", action="store_true",
+                   help="write a Jupyter notebook with the statement and a grading cell")
     p.add_argument("--katas-dir", action="append", type=Path, default=[])
     args = p.parse_args(argv)
     from normkatas.app.output import write_atomic
-    from normkatas.app.starter import starter_source
+    from normkatas.app.starter import starter_notebook, starter_source
     from normkatas.spec.selection import kata_by_id
 
     kata = kata_by_id(_catalogue(args.katas_dir), args.kata)
-    target = args.output or Path(f"{kata.entry}.py")
+    target = args.output or Path(f"{kata.entry}.{'ipynb' if args.notebook else 'py'}")
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
-    write_atomic(target, starter_source(kata))
-    print(f"wrote {target}: implement {kata.entry}, then run `grade {target}`")
+    write_atomic(target, starter_notebook(kata) if args.notebook else starter_source(kata))
+    print(f"wrote {target}: implement {kata.entry}, then run "
+          + ("its grading cell, or " if args.notebook else "") + f"`grade {target}`")
     return EXIT_PASSED
 
 
