@@ -61,11 +61,13 @@ class Report:
 
 
 def _iframe(page: str, text: str) -> str:
-    """The report page isolated in an iframe: its CSS cannot restyle the notebook."""
+    """The report page in an iframe: its CSS cannot restyle the notebook, and no script runs
+    in it (``sandbox``; ``allow-same-origin`` lets browsers draw it in the notebook's process)."""
     height = min(900, 160 + 21 * text.count("\n"))
     return (
-        f'<iframe class="normkatas-report" sandbox srcdoc="{html.escape(page, quote=True)}" '
-        f'style="width: 100%; height: {height}px; border: 1px solid #ddd;"></iframe>'
+        '<iframe class="normkatas-report" sandbox="allow-same-origin"'
+        f' srcdoc="{html.escape(page, quote=True)}"'
+        f' style="width: 100%; height: {height}px; border: 1px solid #ddd;"></iframe>'
     )
 
 
