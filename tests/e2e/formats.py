@@ -21,6 +21,7 @@ from tests.render_fixtures import validate
 
 FORMATS = (
     "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
+    "sarif",
 )
 # C0 controls but \t and \n, DEL, C1 controls, bidi overrides (what _sanitize neutralises).
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -81,6 +82,15 @@ def check_json(text: str) -> str:
     assert not missing, f"json: missing contract fields {missing}"
     validate("result.schema.json", data)
     return str(data["status"])
+
+
+def check_sarif(text: str) -> str:
+    from tests.render.test_sarif import validate_sarif
+
+    no_controls(text, "sarif")
+    data = json.loads(text)
+    validate_sarif(data)
+    return str(data["runs"][0]["properties"]["status"])
 
 
 def check_gradescope(text: str) -> str:
@@ -216,6 +226,7 @@ CHECKERS: dict[str, Callable[[str], Any]] = {
     "github": check_github,
     "classroom": check_classroom,
     "exercism": check_exercism,
+    "sarif": check_sarif,
 }
 
 

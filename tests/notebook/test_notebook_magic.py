@@ -100,3 +100,29 @@ def test_ipython_is_not_imported_by_the_grader() -> None:
         "assert 'IPython' not in sys.modules, 'IPython was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+class _History:
+    def __init__(self, cells: list[str]) -> None:
+        self.input_hist_raw = ["", *cells]
+
+
+class _OldShell:
+    """What the extension reads of an IPython 7 shell: history, no map of cell file names."""
+
+    def __init__(self, cells: list[str]) -> None:
+        self.history_manager = _History(cells)
+        self.compile = object()
+        self.user_ns: dict[str, object] = {}
+
+
+def test_the_cell_of_a_function_is_found_on_older_ipython_too() -> None:
+    from normkatas.app.jupyter import _cell_of
+
+    source = "def f(x):\n    return x\n"
+    shell = _OldShell(["import numpy as np", source + "f(1)", "print(2)"])
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<ipython-input-7-abcdef>", "exec"), namespace)
+    assert _cell_of(shell, namespace["f"], source) == 7
+    exec(compile(source, "<unknown>", "exec"), namespace)
+    assert _cell_of(shell, namespace["f"], source) == 2

@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import inspect
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -250,7 +251,7 @@ def function_report(
             " starts with `%%grade KATA` (after `%load_ext normkatas`), or save it to a file"
             " and run `grade FILE`"
         )
-    number = _cell_of(shell, func)
+    number = _cell_of(shell, func, source)
     if number is not None:  # defined in a cell: that cell, and what it needs from the others
         cells = history_cells(shell)
         module = to_module(cells, root_cells={number})
@@ -264,14 +265,25 @@ def function_report(
     return grade_module(module, kata=kata, display=name, timeout=timeout)
 
 
-def _cell_of(shell: Any, func: Callable[..., Any]) -> int | None:
-    """The execution count of the cell that defined `func`, when IPython knows it."""
+_INPUT_NAME = re.compile(r"<ipython-input-(\d+)-")
+
+
+def _cell_of(shell: Any, func: Callable[..., Any], source: str) -> int | None:
+    """The execution count of the cell that defined `func`: from IPython's map of cell file
+    names, from the ``<ipython-input-N-...>`` name of older versions, or else the last cell
+    of the history whose text holds the function's source."""
     if shell is None:
         return None
     filename = getattr(getattr(func, "__code__", None), "co_filename", "")
     known = getattr(getattr(shell, "compile", None), "_filename_map", {})
     number = known.get(filename) if isinstance(known, dict) else None
-    return number if isinstance(number, int) else None
+    if isinstance(number, int):
+        return number
+    match = _INPUT_NAME.match(filename)
+    if match:
+        return int(match.group(1))
+    holding = [c.number for c in history_cells(shell) if source.strip() in c.source]
+    return holding[-1] if holding else None
 
 
 def load_ipython_extension(ipython: Any) -> None:
