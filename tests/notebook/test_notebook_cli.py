@@ -109,3 +109,10 @@ def test_init_notebook_writes_a_starter_that_grades(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "error[not-implemented]" in proc.stdout
     assert "--> batch_normalization.ipynb, cell 2, line " in proc.stdout
+
+
+def test_a_file_that_is_not_a_notebook_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.ipynb").write_text("{ not json", encoding="utf-8")
+    proc = run_grade(["bad.ipynb"], cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("grade: error: bad.ipynb: not a notebook")

@@ -37,6 +37,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from normkatas.errors import UsageError
+
 SKIP_TAG = "skip-grade"
 GRADE_MAGIC = "%%grade"
 
@@ -52,8 +54,8 @@ _WORD = re.compile(r"[^\W\d]\w*")
 _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 
 
-class NotebookError(ValueError):
-    """The file is not a notebook this grader can read."""
+class NotebookError(UsageError, ValueError):
+    """The file is not a notebook this grader can read (a usage error: exit status 2)."""
 
 
 @dataclass(frozen=True)
