@@ -116,3 +116,16 @@ def test_a_file_that_is_not_a_notebook_is_a_usage_error(tmp_path: Path) -> None:
     proc = run_grade(["bad.ipynb"], cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("grade: error: bad.ipynb: not a notebook")
+
+
+def test_sarif_from_the_command_line_validates(tmp_path: Path) -> None:
+    proc = run_grade([REPO / "examples" / "batchnorm_mistakes.py", "--format", "sarif",
+                      "--output", tmp_path / "grade.sarif"], cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads((tmp_path / "grade.sarif").read_text(encoding="utf-8"))
+    validate_sarif(data)
+    results = data["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["layer-norm", "unbiased-variance"]
+    region = results[0]["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == 10
+    assert region["snippet"]["text"].startswith("    mean = X.mean(axis=(1, 2, 3)")

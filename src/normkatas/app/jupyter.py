@@ -137,8 +137,8 @@ def _run(args: list[str], timeout: float) -> tuple[int, str, str]:
         out, err = proc.communicate(timeout=timeout)
     except BaseException:  # the time limit, or Ctrl-C (interrupt) in the kernel
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
+            os.killpg(proc.pid, signal.SIGKILL)  # the sandbox's processes too
+        except (OSError, AttributeError):  # gone already; or no process groups (Windows)
             proc.kill()
         proc.communicate()
         raise
