@@ -127,10 +127,10 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
-    # The fork server starts before any kata, reference or expected value is loaded.
     from normkatas.notebook.files import submission_file
     from normkatas.sandbox import Sandbox
 
+    # The fork server starts before any kata, reference or expected value is loaded.
     with Sandbox(jobs=2, mode=args.isolation) as sandbox, submission_file(path) as (graded, nb):
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare
         from normkatas.spec.selection import select_kata
