@@ -32,7 +32,6 @@ from normkatas.render._sanitize import clean, clean_line
 from normkatas.report.result import Diagnosis, ErrorInfo, Result
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/normkatas/"
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
@@ -184,7 +183,6 @@ def sarif_log(result: Result) -> dict[str, Any]:
     driver: dict[str, Any] = {
         "name": "normkatas",
         "version": result.grader_version or __version__,
-        "informationUri": INFORMATION_URI,
         "rules": rules.rules,
     }
     run: dict[str, Any] = {
