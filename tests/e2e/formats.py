@@ -80,6 +80,15 @@ def check_json(text: str) -> str:
     return str(data["status"])
 
 
+def check_sarif(text: str) -> str:
+    from tests.render.test_sarif import validate_sarif
+
+    no_controls(text, "sarif")
+    data = json.loads(text)
+    validate_sarif(data)
+    return str(data["runs"][0]["properties"]["status"])
+
+
 def check_gradescope(text: str) -> str:
     data = json.loads(text)
     validate("gradescope.schema.json", data)
@@ -213,6 +222,7 @@ CHECKERS: dict[str, Callable[[str], Any]] = {
     "github": check_github,
     "classroom": check_classroom,
     "exercism": check_exercism,
+    "sarif": check_sarif,
 }
 
 

@@ -355,6 +355,8 @@ def check_run(run: Run, expect: Expect) -> None:
     if expect.diagnosis is not None:
         if run.fmt == "json":
             assert expect.diagnosis in [d["id"] for d in run.json()["diagnoses"]], where
+        elif run.fmt == "sarif":
+            assert f'"ruleId": "{expect.diagnosis}"' in run.out, where
         elif run.fmt not in ("classroom", "exercism"):
             assert f"[{expect.diagnosis}]" in run.out, where
 

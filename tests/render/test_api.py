@@ -15,7 +15,7 @@ from tests.support.render import ALL
 def test_formats_are_the_documented_ones() -> None:
     assert FORMATS == (
         "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom",
-        "exercism",
+        "exercism", "sarif",
     )
 
 

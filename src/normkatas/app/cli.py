@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-diagnosis", action="store_true", help="compare only")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--verbose", "-v", action="store_true")
+    p.add_argument("--watch", "-w", action="store_true",
+                   help="grade again on every save of the file (Ctrl-C stops)")
     p.add_argument("--isolation", choices=("auto", "fork", "spawn"), default="auto",
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
@@ -113,6 +115,8 @@ def _grade(args: argparse.Namespace) -> int:
     from normkatas.spec.selection import collect_submissions
 
     submissions = collect_submissions(args.files)
+    if args.watch:
+        return _watch(args, submissions)
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
@@ -124,10 +128,11 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
+    from normkatas.notebook.files import submission_file
     from normkatas.sandbox import Sandbox
 
     # The fork server starts before any kata, reference or expected value is loaded.
-    with Sandbox(jobs=2, mode=args.isolation) as sandbox:
+    with Sandbox(jobs=2, mode=args.isolation) as sandbox, submission_file(path) as (graded, nb):
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare
         from normkatas.spec.selection import select_kata
 
@@ -141,12 +146,30 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
             diagnose=not args.no_diagnosis,
         )
         result, outcomes = grade_with_outcomes(
-            path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
+            graded, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
             while_waiting=lambda: _warm_renderer(args.format),
         )
+    if nb is not None:  # a notebook: report cells and lines, not the module's lines
+        from normkatas.notebook.remap import remap_result
+
+        result = remap_result(result, nb, display=str(path))
     arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
+
+
+def _watch(args: argparse.Namespace, submissions: list[Path]) -> int:
+    from normkatas.app.watch import watch_command
+
+    if len(submissions) != 1 or batch_requested(args):
+        raise UsageError("--watch takes one submission file")
+
+    def report(exc: Exception) -> None:
+        print(f"grade: error: {exc}", file=sys.stderr, flush=True)
+
+    return watch_command(
+        submissions[0], lambda: _grade_one(args, submissions[0]), report_error=report
+    )
 
 
 def _warm_renderer(fmt: str) -> None:
@@ -214,20 +237,24 @@ def _subcommand(name: str, argv: list[str]) -> int:
 def _init(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="grade init", description="Write a starter file for a kata.")
     p.add_argument("kata")
-    p.add_argument("--output", "-o", type=Path, help="file to write (default: <function>.py)")
+    p.add_argument("--output", "-o", type=Path,
+                   help="file to write (default: <function>.py, or .ipynb with --notebook)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--notebook", action="store_true",
+                   help="write a Jupyter notebook with the statement and a grading cell")
     p.add_argument("--katas-dir", action="append", type=Path, default=[])
     args = p.parse_args(argv)
     from normkatas.app.output import write_atomic
-    from normkatas.app.starter import starter_source
+    from normkatas.app.starter import starter_notebook, starter_source
     from normkatas.spec.selection import kata_by_id
 
     kata = kata_by_id(_catalogue(args.katas_dir), args.kata)
-    target = args.output or Path(f"{kata.entry}.py")
+    target = args.output or Path(f"{kata.entry}.{'ipynb' if args.notebook else 'py'}")
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
-    write_atomic(target, starter_source(kata))
-    print(f"wrote {target}: implement {kata.entry}, then run `grade {target}`")
+    write_atomic(target, starter_notebook(kata) if args.notebook else starter_source(kata))
+    print(f"wrote {target}: implement {kata.entry}, then run "
+          + ("its grading cell, or " if args.notebook else "") + f"`grade {target}`")
     return EXIT_PASSED
 
 

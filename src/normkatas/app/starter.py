@@ -1,4 +1,4 @@
-"""Starter files for ``grade init KATA``.
+"""Starter files for ``grade init KATA`` (and starter notebooks, ``--notebook``).
 
 `starter_source` writes the kata's function with its exact signature
 (defaults included), a docstring that says what each parameter holds and
@@ -19,7 +19,7 @@ import msgspec
 
 from normkatas.spec.model import Kata
 
-__all__ = ["format_default", "starter_source"]
+__all__ = ["format_default", "starter_notebook", "starter_source"]
 
 _WIDTH = 88
 _EXPONENT = re.compile(r"e([+-])0+(\d)")
@@ -117,6 +117,12 @@ def _function_docstring(kata: Kata) -> list[str]:
     return [f'{ind}"""{escaped[0].lstrip()}', *escaped[1:], f'{ind}"""']
 
 
+def _function_lines(kata: Kata) -> list[str]:
+    """``def``, docstring and a body that raises NotImplementedError."""
+    body = [f'    raise NotImplementedError("{kata.entry}: write your solution here")']
+    return [*_def_lines(kata), *_function_docstring(kata), *body]
+
+
 def starter_source(kata: Kata) -> str:
     """The text of a starter file for ``kata``: valid Python that fails every case."""
     def_lines = _def_lines(kata)
@@ -140,3 +146,62 @@ def starter_source(kata: Kata) -> str:
     except SyntaxError as exc:  # e.g. a parameter without default after one with
         raise ValueError(f"kata {kata.id}: the starter is not valid Python: {exc.msg}") from exc
     return source
+
+
+def _statement_markdown(kata: Kata) -> str:
+    lines = [f"# {' '.join(kata.title.split())}", "",
+             f"Kata `{kata.id}` ({kata.level}).", "", kata.statement.strip(), "",
+             "## Signature", "", "```python", f"def {kata.signature}", "```", ""]
+    for param in kata.params:
+        doc = " ".join(param.doc.split())
+        lines.append(f"- `{param.name}`" + (f": {doc}" if doc else ""))
+    lines += ["", "Returns:", ""]
+    for out in kata.returns:
+        doc = " ".join(out.doc.split())
+        lines.append(f"- `{out.name}`" + (f": {doc}" if doc else ""))
+    lines += ["", f"Write `{kata.entry}` in the next cell, then run the grading cell at the end"
+              f" (or `grade` this notebook from a terminal; cells tagged `skip-grade` are"
+              f" left out)."]
+    return "\n".join(lines)
+
+
+def _cell(kind: str, source: str) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": kind, "metadata": {},
+                            "source": source.splitlines(keepends=True)}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def starter_notebook(kata: Kata) -> str:
+    """A starter notebook (nbformat 4, JSON): the statement, the signature, a grading cell."""
+    import json
+
+    function = "\n".join(["import numpy as np", "", "", *_function_lines(kata)])
+    try:
+        ast.parse(function)
+    except SyntaxError as exc:
+        raise ValueError(f"kata {kata.id}: the starter is not valid Python: {exc.msg}") from exc
+    grading = "\n".join([
+        "# Grade the function above: run this cell after every change.",
+        "# In Colab, install the grader first: !pip install normkatas",
+        "import normkatas",
+        "",
+        f'normkatas.grade({kata.entry}, kata="{kata.id}")',
+    ])
+    cells = [
+        _cell("markdown", _statement_markdown(kata)),
+        _cell("code", function),
+        _cell("markdown", "## Grade"),
+        _cell("code", grading),
+    ]
+    data = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"

@@ -32,6 +32,7 @@ FORMATS = (
     "github",
     "classroom",
     "exercism",
+    "sarif",
 )
 
 __all__ = ["FORMATS", "render"]

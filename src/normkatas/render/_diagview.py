@@ -41,7 +41,7 @@ def diagnosis_view(d: Diagnosis, file: str) -> DiagnosisView:
     location, snippet = file, ""
     if d.source is not None:
         src = d.source
-        location = f"{file}:{src.line}" + (f":{src.column}" if src.column is not None else "")
+        location = b.location(file, src.line, src.column, src.cell)
         lines, _ = b.snippet(
             b.Style(False), file=file, line=src.line, text=src.text, column=src.column,
             end_column=src.end_column,

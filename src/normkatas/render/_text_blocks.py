@@ -91,6 +91,17 @@ def block(indent: str, text: str) -> list[str]:
     return [f"{indent}{line}".rstrip() for line in clean(text).split("\n")]
 
 
+def location(file: str, line: int | None, column: int | None = None,
+             cell: int | None = None) -> str:
+    """``file:line:col``; in a notebook ``file, cell 7, line 3`` (the carets show the column)."""
+    where = clean_line(file)
+    if line is None:
+        return where
+    if cell is not None:
+        return f"{where}, cell {cell}, line {line}"
+    return f"{where}:{line}" + (f":{column}" if column is not None else "")
+
+
 def snippet(
     s: Style,
     *,
@@ -102,6 +113,7 @@ def snippet(
     colour: str = "red",
     pad: int = 0,
     label: str = "",
+    cell: int | None = None,
 ) -> tuple[list[str], str]:
     """The ``--> file:line:col`` arrow and the quoted source line with carets.
 
@@ -111,11 +123,7 @@ def snippet(
     """
     width = pad or len(str(line or ""))
     gutter = " " * (width + 1)
-    where = clean_line(file)
-    if line is not None:
-        where += f":{line}"
-        if column is not None:
-            where += f":{column}"
+    where = location(file, line, column, cell)
     lines = [f"{' ' * width}{s('-->', 'blue', 'bold')} {where}"]
     if line is None or not text:
         return lines, gutter
@@ -190,6 +198,7 @@ def diagnosis_block(
             end_column=src.end_column,
             colour=colour,
             pad=width,
+            cell=src.cell,
         )
         lines += where
     else:
@@ -225,7 +234,8 @@ def submission_error_block(s: Style, error: ErrorInfo, file: str) -> list[str]:
     lines = [f"{s(f'error[{error.kind}]', 'red', 'bold')}{s(':', 'bold')} {s(title, 'bold')}"]
     phrase = v.error_phrase(error)
     where, gutter = snippet(
-        s, file=file, line=error.line, text=error.source, column=error.column, label=phrase
+        s, file=file, line=error.line, text=error.source, column=error.column, label=phrase,
+        cell=error.cell,
     )
     lines += where
     if not (error.source and error.line is not None and error.column is not None):
@@ -268,7 +278,7 @@ def error_block(s: Style, case: CaseResult, indent: str, verbose: bool) -> list[
     frames = error.frames if verbose else error.frames[-MAX_FRAMES:]
     for frame in frames:
         lines.append(
-            f"{indent}  {s('at', 'dim')} {clean_line(frame.file)}:{frame.line}"
+            f"{indent}  {s('at', 'dim')} {location(frame.file, frame.line, cell=frame.cell)}"
             f" in {clean_line(frame.function)}"
         )
         if frame.source:

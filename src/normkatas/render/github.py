@@ -60,19 +60,24 @@ def _diagnosis(d: Diagnosis, file: str) -> str:
     src = d.source
     pos = _position(src.line, src.column, src.end_column) if src else {}
     title = f"{lvl}[{d.id}]: {v.headline(d)}"
+    if src is not None and src.cell is not None:  # a notebook: no line of the file to point at
+        pos, title = {}, f"{title} (cell {src.cell}, line {src.line})"
+        body.insert(0, f"cell {src.cell}, line {src.line}: {src.text.strip()}")
     return command(COMMAND[lvl], "\n".join(body) or title, file=file, **pos, title=title)
 
 
 def _error(error: ErrorInfo, file: str, case: str | None) -> str:
-    line, col = error.line, error.column
+    line, col, cell = error.line, error.column, error.cell
     if line is None and error.frames:
-        file, line = error.frames[-1].file, error.frames[-1].line
+        file, line, cell = error.frames[-1].file, error.frames[-1].line, error.frames[-1].cell
     if case is None:
         title = f"error[{error.kind}]: {v.SUBMISSION_ERROR_TITLE[error.kind]}"
     else:
         title = f"case {case}: {v.error_phrase(error).split(':', 1)[0]}"
-    return command("error", v.error_phrase(error), file=file, **_position(line, col, None),
-                   title=title)
+    pos = _position(line, col, None)
+    if cell is not None:  # a notebook: the cell and line go into the title
+        pos, title = {}, f"{title} (cell {cell}, line {line})"
+    return command("error", v.error_phrase(error), file=file, **pos, title=title)
 
 
 def workflow_commands(result: Result) -> list[str]:

@@ -56,6 +56,8 @@ class Frame(_Model, kw_only=True):
     line: int
     function: str
     source: str = ""
+    cell: int | None = None
+    """For a notebook: the cell (counted from 1 at the top); ``line`` is then the cell's line."""
 
 
 class ErrorInfo(_Model, kw_only=True):
@@ -78,6 +80,8 @@ class ErrorInfo(_Model, kw_only=True):
     line: int | None = None
     column: int | None = None
     source: str = ""
+    cell: int | None = None
+    """For a notebook: the cell of ``line`` (see `Frame.cell`)."""
 
 
 class CaseResult(_Model, kw_only=True):
@@ -122,6 +126,8 @@ class SourceLine(_Model, kw_only=True):
     text: str
     column: int | None = None
     end_column: int | None = None
+    cell: int | None = None
+    """For a notebook: the cell of ``line`` (see `Frame.cell`)."""
 
 
 class Diagnosis(_Model, kw_only=True):

@@ -74,9 +74,7 @@ def _fork_server(channel: socket.socket, close: list[socket.socket]) -> int:
 
 
 def _spawn_server(channel: socket.socket) -> subprocess.Popen[bytes]:
-    import normkatas
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(normkatas.__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(os.path.dirname(__file__))))
     code = (
         f"import sys; sys.path.insert(0, {root!r}); "
         "import normkatas.sandbox.zygote as z; z.main()"

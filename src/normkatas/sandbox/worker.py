@@ -141,9 +141,7 @@ def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
 
 def _clean_path(entries: list[str], folder: str) -> list[str]:
     """sys.path without the cwd, the grader's source tree or its kata data."""
-    import normkatas
-
-    src = os.path.dirname(os.path.dirname(os.path.abspath(normkatas.__file__)))
+    src = os.path.dirname(os.path.dirname(os.path.abspath(os.path.dirname(__file__))))
     checkout = os.path.dirname(src)
     is_checkout = any(os.path.isdir(os.path.join(checkout, d)) for d in ("solutions", "katas"))
     banned = {src, checkout} if is_checkout else set()

@@ -64,9 +64,13 @@ def defined_functions(path: str | Path) -> list[str]:
 
     Raises SyntaxError (also for null bytes) as is; OSError if unreadable.
     """
-    source = Path(path).read_bytes()
+    return functions_in(Path(path).read_bytes(), str(path))
+
+
+def functions_in(source: str | bytes, filename: str = "<string>") -> list[str]:
+    """`defined_functions` of a module's text."""
     try:
-        tree = ast.parse(source, filename=str(path))
+        tree = ast.parse(source, filename=filename)
     except ValueError as exc:  # Python < 3.12: "source code string cannot contain null bytes"
-        raise SyntaxError(str(exc), (str(path), 1, 1, "")) from None
+        raise SyntaxError(str(exc), (filename, 1, 1, "")) from None
     return list(dict.fromkeys(_names(tree.body)))

@@ -22,7 +22,7 @@ _SKIP_PARTS = {"__pycache__", ".git", ".venv", "node_modules"}
 
 
 def collect_submissions(targets: Sequence[Path]) -> list[Path]:
-    """Files as given; folders expanded to the Python files below them, sorted."""
+    """Files as given; folders expanded to the Python files and notebooks below them, sorted."""
     found: list[Path] = []
     for target in targets:
         if target.is_file():
@@ -30,7 +30,7 @@ def collect_submissions(targets: Sequence[Path]) -> list[Path]:
         elif target.is_dir():
             found.extend(
                 p
-                for p in sorted(target.rglob("*.py"))
+                for p in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb")])
                 if p.is_file()
                 and not any(part in _SKIP_PARTS or part.startswith(".") for part in
                             p.relative_to(target).parts)
@@ -38,18 +38,33 @@ def collect_submissions(targets: Sequence[Path]) -> list[Path]:
         else:
             raise UsageError(f"{target}: no such file or folder")
     if not found:
-        raise UsageError("no Python files found in " + ", ".join(str(t) for t in targets))
+        raise UsageError(
+            "no Python files or notebooks found in " + ", ".join(str(t) for t in targets)
+        )
     return found
 
 
 def function_names(path: Path) -> list[str]:
-    """Top-level function names; for a file that does not parse, a best-effort scan."""
-    from normkatas.spec.discover import defined_functions
+    """Top-level function names; for a file that does not parse, a best-effort scan.
+
+    For a notebook, the names its graded module defines (`normkatas.notebook`).
+    """
+    from normkatas.notebook.files import is_notebook
+    from normkatas.spec.discover import functions_in
 
     try:
-        return list(defined_functions(path))
+        if is_notebook(path):
+            from normkatas.notebook import NotebookError, convert_file
+
+            try:
+                source = convert_file(path).source.encode("utf-8")
+            except NotebookError as exc:
+                raise UsageError(str(exc)) from None
+        else:
+            source = path.read_bytes()
+        return functions_in(source, str(path))
     except SyntaxError:
-        return [m.decode("ascii", "replace") for m in _DEF.findall(path.read_bytes())]
+        return [m.decode("ascii", "replace") for m in _DEF.findall(source)]
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: cannot read it ({exc})") from None
 

@@ -9,6 +9,7 @@ when the same student has another file that does match.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from normkatas.errors import UsageError
 
 if TYPE_CHECKING:
+    from normkatas.notebook import NotebookModule
     from normkatas.spec.library import KataLibrary
     from normkatas.spec.model import Kata
 
@@ -33,6 +35,13 @@ class Submission:
     path: Path
     display: str
     sha256: str
+    graded: Path | None = None
+    """For a notebook: the module written for it (`normkatas.notebook`); else None."""
+    notebook: NotebookModule | None = None
+
+    @property
+    def graded_path(self) -> Path:
+        return self.graded if self.graded is not None else self.path
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,28 @@ def _with_keys(
             candidate = f"{key}-{suffix}"
             suffix += 1
         used.add(candidate.lower())
-        out.append((Submission(student, candidate, path, str(path), digest), kata))
+        out.append((_with_module(Submission(student, candidate, path, str(path), digest)), kata))
     return out
+
+
+_NOTEBOOK_FOLDER: list[Path] = []
+
+
+def _with_module(submission: Submission) -> Submission:
+    """A notebook gets its module written to a folder that lasts as long as the run."""
+    from normkatas.notebook.files import is_notebook, write_module
+
+    if not is_notebook(submission.path):
+        return submission
+    if not _NOTEBOOK_FOLDER:
+        import atexit
+        import shutil
+        import tempfile
+
+        _NOTEBOOK_FOLDER.append(Path(tempfile.mkdtemp(prefix="normkatas-notebooks-")))
+        atexit.register(shutil.rmtree, _NOTEBOOK_FOLDER[0], ignore_errors=True)
+    graded, module = write_module(submission.path, _NOTEBOOK_FOLDER[0])
+    return dataclasses.replace(submission, graded=graded, notebook=module)
 
 
 def _inner_name(path: Path, student: str, targets: Sequence[Path]) -> str:

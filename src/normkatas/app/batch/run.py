@@ -186,7 +186,7 @@ class ClassRun:
         owner: list[tuple[int, int]] = []
         sizes: list[int] = []
         for i, (submission, kata) in enumerate(todo):
-            mine = make_jobs(prepared[kata.id], submission.path)
+            mine = make_jobs(prepared[kata.id], submission.graded_path)
             sizes.append(len(mine))
             owner.extend((i, j) for j in range(len(mine)))
             jobs.extend(mine)
@@ -218,11 +218,15 @@ class ClassRun:
         try:
             result = build_result(
                 prepared,
-                submission.path,
+                submission.graded_path,
                 outcomes,
                 display_name=submission.display,
                 diagnose=not self.args.no_diagnosis,
             )
+            if submission.notebook is not None:
+                from normkatas.notebook.remap import remap_result
+
+                result = remap_result(result, submission.notebook, display=submission.display)
         except Exception as exc:  # one student's odd outcome must not stop the class
             return internal_error_result(prepared, submission, exc)
         duration = sum(o.duration for o in outcomes) * 1000
