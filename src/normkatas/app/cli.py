@@ -58,10 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_spec_problem(exc: Exception) -> bool:
     """Kata spec and reference problems are the instructor's to fix: exit 2."""
-    from normkatas.grading.reference import ReferenceError
+    from normkatas.grading.reference import ReferenceFailure
     from normkatas.spec.load import SpecError
 
-    return isinstance(exc, (SpecError, ReferenceError))
+    return isinstance(exc, (SpecError, ReferenceFailure))
 
 
 def build_parser() -> argparse.ArgumentParser:
