@@ -101,9 +101,8 @@ class Case(_Model):
     name: Annotated[str, msgspec.Meta(min_length=1)]
     args: dict[str, ArgValue] = msgspec.field(default_factory=dict)
     # Values written in the YAML for documentation (seed examples); the
-    # instructor check compares them with the reference within
-    # `expected_atol` (inferred from the decimals written when absent:
-    # the loader always fills it in when `expected` holds numbers).
+    # instructor check judges them like answers, within the grading
+    # tolerance, or within `expected_atol` when the case writes one.
     expected: dict[str, Any] | None = None
     expected_atol: NonNegative | None = None
     tolerance: Tolerance | None = None
