@@ -80,7 +80,7 @@ def _in_expected(path: tuple[str | int, ...]) -> bool:
 
 def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     """Validate kata YAML text; ``file`` is only used in error messages."""
-    from normkatas.spec import validate
+    from normkatas.spec import conventions, validate
     from normkatas.spec._yaml import YamlProblem, read_yaml
 
     try:
@@ -101,7 +101,10 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
         kata = msgspec.convert(data, Kata)
     except msgspec.ValidationError as exc:
         raise _from_msgspec(exc, doc, file) from None
+    conventions.fill_roles(kata)
     validate.validate_kata(kata, data, fail)
+    conventions.check_conventions(kata, fail)
+    conventions.fill_defaults(kata)
     return kata
 
 

@@ -114,10 +114,24 @@ class Case(_Model):
     note: str = ""
 
 
+ShapeItem = int | str
+"""A size (``1``) or a letter of the structure's layout (``"C"``)."""
+
+
 class Param(_Model):
+    """One parameter of the function to write.
+
+    ``shape`` is the shape the course passes it with, written with the letters
+    of ``structure.layout`` for sizes that follow the input: ``[C]`` (one value
+    per channel), ``[1, C, 1, 1]`` (Deep-ML style, broadcasting against NCHW),
+    ``[]`` (a scalar).  The loader checks every case's value against it and
+    infers it for ``gamma`` and ``beta`` when it is absent.
+    """
+
     name: Name
     doc: str = ""
     default: Any = msgspec.UNSET
+    shape: list[ShapeItem] | None = None
 
 
 class Output(_Model):
@@ -132,7 +146,14 @@ class Structure(_Model):
     ``running-norm``, ``norm-backward``); ``roles`` maps the family's roles
     (input, gamma, beta, epsilon, groups, ...) to parameter names and
     ``outputs`` maps its output roles (y, mean, var, ...) to output names.
-    ``layout`` has one capital letter per axis of the input role.
+    Both only need what differs: a role with a parameter of its own name
+    maps to it, ``input`` defaults to the first parameter and ``y`` to the
+    first return value.
+    ``layout`` has one capital letter per axis of the input role, in the
+    order the course stores them: ``NCHW``, channels-last ``NHWC``,
+    ``NTD`` (batch, time, features), ``NC``, ``N``.  ``N`` is the batch and
+    ``C`` the channel (the axis groups and per-channel parameters follow);
+    other letters are free.
     """
 
     family: Literal["normalization", "running-norm", "norm-backward"]
