@@ -49,7 +49,7 @@ def literal_shape(value: Any) -> tuple[int, ...] | None:
     """The shape of a case value as written (generator or literal), None if unknown."""
     if isinstance(value, Generator):
         return tuple(value.shape)
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         return ()
     if isinstance(value, list):
         shape: list[int] = []
@@ -120,7 +120,7 @@ def check_conventions(kata: Kata, fail: Fail) -> None:
     for c, case in enumerate(kata.cases):
         shape = _input_shape(kata, case.args)
         sizes = _letter_sizes(st.layout, shape) if st is not None and shape is not None else {}
-        for name, (i, param) in params.items():
+        for name, (_, param) in params.items():
             value = case.args.get(name)
             where: Path_ = ("cases", c, "args", name)
             if value is None:

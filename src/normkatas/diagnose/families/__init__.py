@@ -155,9 +155,12 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
     elif role(kata, "gamma"):
         values += ["no-gamma"]
     axis = affine_axis(kata)
-    if axis is not None and kata.structure is not None and axis != len(kata.structure.layout) - 1:
-        if not _full_rank_affine(kata):  # (1, C, 1, 1) cannot line up with the last axis
-            values.append("last-axis")
+    last = kata.structure is not None and axis == len(kata.structure.layout) - 1
+    # a (1, C, 1, 1) gamma cannot line up with the last axis
+    if axis is not None and kata.structure is not None and not last and not _full_rank_affine(
+        kata
+    ):
+        values.append("last-axis")
     return tuple(values)
 
 
