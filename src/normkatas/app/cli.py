@@ -28,7 +28,7 @@ MAX_TIMEOUT = 86400.0  # seconds: a day; more (or inf, nan) is a typo, not a lim
 FORMATS = (
     "text", "json", "markdown", "html", "junit", "gradescope", "github", "classroom", "exercism",
 )
-SUBCOMMANDS = ("init", "check")
+SUBCOMMANDS = ("init", "check", "quiz")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="grade",
         description="Grade a normalization-layer kata and explain what is wrong.",
         epilog="Also: `grade init KATA` writes a starter file; `grade check [KATA...]` "
-        "checks kata specs (instructors).",
+        "checks kata specs (instructors); `grade quiz KATA` asks a kata's concept questions "
+        "(an answers file, `grade answers.yaml`, is graded like a solution).",
     )
     p.add_argument("files", nargs="*", type=Path, help="submission file(s) or folder(s)")
     p.add_argument("--kata", "-k", help="kata id (default: found from the functions defined)")
@@ -119,6 +120,10 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _grade_one(args: argparse.Namespace, path: Path) -> int:
+    if path.suffix.lower() in (".yaml", ".yml"):  # quiz answers: no code to run
+        from normkatas.app.quiz import grade_answers_file
+
+        return grade_answers_file(args, path, _catalogue)
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
@@ -231,6 +236,10 @@ def _list_or_show(args: argparse.Namespace) -> int:
 def _subcommand(name: str, argv: list[str]) -> int:
     if name == "init":
         return _init(argv)
+    if name == "quiz":
+        from normkatas.app.quiz import run_quiz
+
+        return run_quiz(argv, _catalogue)
     return _check(argv)
 
 

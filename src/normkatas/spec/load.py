@@ -80,7 +80,7 @@ def _in_expected(path: tuple[str | int, ...]) -> bool:
 
 def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     """Validate kata YAML text; ``file`` is only used in error messages."""
-    from normkatas.spec import conventions, validate
+    from normkatas.spec import conventions, questions, validate
     from normkatas.spec._yaml import YamlProblem, read_yaml
 
     try:
@@ -104,6 +104,7 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     conventions.fill_roles(kata)
     validate.validate_kata(kata, data, fail)
     conventions.check_conventions(kata, fail)
+    questions.check_questions(kata, fail)
     conventions.fill_defaults(kata)
     return kata
 

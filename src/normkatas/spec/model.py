@@ -164,6 +164,37 @@ class Structure(_Model):
     outputs: dict[str, str] = msgspec.field(default_factory=dict)
 
 
+class Choice(_Model):
+    """One choice of a question (for ``snippet`` questions, ``text`` is code).
+
+    A wrong choice's ``explanation`` names the misconception that leads to it;
+    the right choice's says why it is right.
+    """
+
+    text: Annotated[str, msgspec.Meta(min_length=1)]
+    correct: bool = False
+    explanation: str = ""
+
+
+class Question(_Model):
+    """A concept question a kata carries (`grade quiz KATA`, or an answers file).
+
+    ``choice``: pick the one right ``choices`` entry; ``snippet``: the same, the
+    choices being code; ``number``: a number within ``tolerance`` (absolute) of
+    ``answer``.
+    """
+
+    id: Annotated[str, msgspec.Meta(pattern=SLUG, description="A slug: why-gamma-beta.")]
+    kind: Literal["choice", "number", "snippet"]
+    ask: Annotated[str, msgspec.Meta(min_length=1)]
+    choices: list[Choice] = msgspec.field(default_factory=list)
+    answer: float | None = None
+    tolerance: NonNegative = 0.0
+    explanation: str = ""
+    """Shown after the question is answered (why the right answer is right)."""
+    points: NonNegative = 1.0
+
+
 class Limits(_Model):
     timeout: Positive | None = None
     memory_mb: Annotated[int, msgspec.Meta(gt=0)] | None = None
@@ -201,6 +232,7 @@ class Kata(_Model):
     structure: Structure | None = None
     performance: PerformanceRule = msgspec.field(default_factory=PerformanceRule)
     cases: list[Case] = msgspec.field(default_factory=list)
+    questions: list[Question] = msgspec.field(default_factory=list)
 
     @property
     def reference_module(self) -> str:
