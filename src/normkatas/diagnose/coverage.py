@@ -126,6 +126,36 @@ def _separates(mutant: list[np.ndarray] | None, ref: list[np.ndarray], tol: Tole
                      [np.asarray(a, np.float64) for a in ref], tol)
 
 
+def _separates_case(
+    kata: Kata, case: MaterializedCase, got: list[np.ndarray] | None,
+    ref: list[np.ndarray], tol: Tolerance,
+) -> bool:
+    """`_separates`, through the case's views when it compares views (a mutant is
+    caught only by what grading compares)."""
+    views = case.spec.compare
+    if not views or got is None:
+        return _separates(got, ref, tol)
+    from normkatas.spec.views import ViewError, apply_view, target
+
+    names = [o.name for o in kata.returns]
+    layout = kata.structure.layout if kata.structure is not None else None
+    if len(got) != len(ref):
+        return True
+    for view in views:
+        slot = names.index(view.output)
+        mine, theirs = np.asarray(got[slot], np.float64), np.asarray(ref[slot], np.float64)
+        if mine.shape != theirs.shape:
+            return True
+        try:
+            wanted = target(view, apply_view(view, theirs, layout), case.kwargs)
+            seen = apply_view(view, mine, layout)
+        except ViewError:
+            return True
+        if not close([seen], [wanted], view.tolerance or tol):
+            return True
+    return False
+
+
 def _mutants(
     kata: Kata, cases: Sequence[MaterializedCase], outputs: dict[str, list[np.ndarray]],
     locate: Locate = _no_line,
@@ -173,7 +203,7 @@ def _mutants(
             for case in graded:
                 ref, tol = outputs[case.name], _tolerance(kata, case)
                 got = _transposed(ref) if mutant is None else run(mutant, case)
-                if _separates(got, ref, tol):
+                if _separates_case(kata, case, got, ref, tol):
                     return True
             return False
 

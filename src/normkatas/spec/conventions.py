@@ -118,6 +118,7 @@ def check_conventions(kata: Kata, fail: Fail) -> None:
                     fail(("params", i, "shape", j), f"a size is 1 or more, got {item}")
     channel_params = _per_channel(kata)
     for c, case in enumerate(kata.cases):
+        _check_views(kata, c, case, fail)
         shape = _input_shape(kata, case.args)
         sizes = _letter_sizes(st.layout, shape) if st is not None and shape is not None else {}
         for name, (_, param) in params.items():
@@ -143,6 +144,36 @@ def check_conventions(kata: Kata, fail: Fail) -> None:
                     fail(where, f"has {got[0]} values, but the input has {count} channels"
                          f" (axis {axis} of its shape {_text(shape or ())}); `{name}` holds one"
                          " value per channel")
+
+
+def _check_views(kata: Kata, c: int, case: Case, fail: Fail) -> None:
+    from normkatas.spec.views import ViewError, parse_index
+
+    returns = [r.name for r in kata.returns]
+    params = [p.name for p in kata.params]
+    layout = kata.structure.layout if kata.structure is not None else None
+    for v, view in enumerate(case.compare or []):
+        path: Path_ = ("cases", c, "compare", v)
+        if view.output not in returns:
+            fail((*path, "output"), f"`{view.output}` is not a return value"
+                 f" ({', '.join(returns)})")
+        if view.slice is not None:
+            try:
+                parse_index(view.slice)
+            except ViewError as exc:
+                fail((*path, "slice"), str(exc))
+        for a, axis in enumerate(view.over):
+            if isinstance(axis, str) and (layout is None or axis not in layout):
+                fail((*path, "over", a), f"`{axis}` is not a letter of structure.layout"
+                     f" `{layout}`" if layout else f"`{axis}`: a kata without `structure:`"
+                     " names axes by number")
+        if view.over and view.statistic is None:
+            fail((*path, "over"), "`over` needs a `statistic` (mean, std, var, min, max)")
+        if isinstance(view.equals, str) and view.equals not in params:
+            fail((*path, "equals"), f"`{view.equals}` is not a parameter ({', '.join(params)})")
+        if view.equals is not None and view.slice is None and view.statistic is None:
+            fail((*path, "equals"), "a property compares a slice or a statistic;"
+                 " add `statistic:` or `slice:`")
 
 
 def _affine_letter(st: Structure) -> str | None:

@@ -95,8 +95,28 @@ ArgValue = bool | int | float | str | None | list[Any] | Generator
 """A literal (number, boolean, nested list) or a generator mapping."""
 
 
+class View(_Model):
+    """What a case compares of one output, instead of all of it.
+
+    ``slice``: a numpy index written as in Python (``"[:, 0]"``, ``"[0:2, ...]"``).
+    ``statistic`` over the axes ``over`` (layout letters or indices): ``mean``,
+    ``std``, ``var``, ``min`` or ``max``.  ``equals``: the value the result must
+    have (a number, a list, or a parameter's name: ``beta``); without it, the
+    same view of the reference's output.  A view with ``equals`` is a property:
+    it needs no reference values.
+    """
+
+    output: Name
+    slice: str | None = None
+    statistic: Literal["mean", "std", "var", "min", "max"] | None = None
+    over: list[Axis] = msgspec.field(default_factory=list)
+    equals: float | list[Any] | str | None = None
+    tolerance: Tolerance | None = None
+
+
 class Case(_Model):
-    """One call of the student's function, graded against the reference."""
+    """One call of the student's function, graded against the reference
+    (or, with ``compare``, on the views it lists)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1)]
     args: dict[str, ArgValue] = msgspec.field(default_factory=dict)
@@ -112,6 +132,7 @@ class Case(_Model):
     probe: bool = False
     performance: bool = False
     note: str = ""
+    compare: list[View] | None = None
 
 
 ShapeItem = int | str
