@@ -127,3 +127,18 @@ def run_grade_input(args: list[str | Path], text: str):  # type: ignore[no-untyp
     return subprocess.run([*grade_command(), *map(str, args)], input=text, text=True,
                           capture_output=True, timeout=60,
                           env={**os.environ, "NO_COLOR": "1"})
+
+
+def test_a_sequence_layer_norm_names_the_wrong_axes_not_layernorm(tmp_path: Path) -> None:
+    fixtures = REPO / "tests" / "spec" / "fixtures"
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(
+        "import numpy as np\n"
+        "def layer_norm(x, gamma, beta, epsilon=1e-5):\n"
+        "    mu = x.mean(axis=(1, 2), keepdims=True)\n"
+        "    var = x.var(axis=(1, 2), keepdims=True)\n"
+        "    return gamma * (x - mu) / np.sqrt(var + epsilon) + beta\n")
+    proc = run_grade([wrong, "--katas-dir", fixtures / "katas", "--kata", "ln-ntd"], timeout=120)
+    assert proc.returncode == 1
+    assert "error[wrong-axes]: statistics computed over T, D instead of over D" in proc.stdout
+    assert "that is LayerNorm" not in proc.stdout

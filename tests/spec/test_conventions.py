@@ -132,3 +132,24 @@ def test_channels_last_layout() -> None:
     err = _error(text)  # the NCHW cases now have 5 'channels' (W)
     assert "channels" in err.message and "axis C" in err.message
     assert np.all(True)
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["ln.yaml", "nhwc.yaml"])
+def test_channels_last_and_sequence_layouts_pass_the_check(name: str) -> None:
+    """NHWC batch normalization and NTD layer normalization (over D) need no workaround."""
+    path = FIXTURES / "katas" / name
+    kata = load_kata(path)
+    reference = load_reference(kata, [FIXTURES / "solutions"])
+    report = check_kata(kata, reference, materialize(kata), file=path)
+    assert report.ok and report.caught, msgspec.to_builtins(report)
+
+
+def test_a_layer_norm_kata_does_not_call_a_mistake_layernorm() -> None:
+    from normkatas.diagnose.catalogue.axes import LAYER_NORM
+
+    ntd = load_kata(FIXTURES / "katas" / "ln.yaml")
+    assert not LAYER_NORM.applies_to(ntd)
+    assert LAYER_NORM.applies_to(load_kata(KATAS / "instancenorm-bchw.yaml"))
