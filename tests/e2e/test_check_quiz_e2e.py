@@ -142,3 +142,15 @@ def test_a_sequence_layer_norm_names_the_wrong_axes_not_layernorm(tmp_path: Path
     assert proc.returncode == 1
     assert "error[wrong-axes]: statistics computed over T, D instead of over D" in proc.stdout
     assert "that is LayerNorm" not in proc.stdout
+
+
+def test_a_missing_reference_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = (REPO / "katas" / "batchnorm-1d.yaml").read_text(encoding="utf-8")
+    key = "reference: batchnorm_1d:batch_norm_forward"
+    path = tmp_path / "katas" / "x.yaml"
+    path.parent.mkdir()
+    path.write_text(text.replace(key, "reference: missing_module:batch_norm_forward"))
+    line = text[: text.index(key)].count("\n") + 1
+    proc = run_grade(["check", path], timeout=120)
+    assert proc.returncode == 1
+    assert f"x.yaml:{line}: the reference cannot be loaded: " in proc.stdout

@@ -67,10 +67,29 @@ def _shown(path: Path | None) -> Path | None:
 
 def check_one(kata: Kata, solutions: Sequence[Path], file: Path | None = None) -> CheckReport:
     from normkatas.grading.instructor import check_kata
-    from normkatas.grading.reference import load_reference
+    from normkatas.grading.reference import ReferenceFailure, load_reference
     from normkatas.spec.inputs import materialize
 
-    return check_kata(kata, load_reference(kata, solutions), materialize(kata), file=_shown(file))
+    shown = _shown(file)
+    try:
+        reference = load_reference(kata, solutions)
+    except ReferenceFailure as exc:  # a finding like the others: with file and line
+        return _no_reference(kata, shown, str(exc))
+    return check_kata(kata, reference, materialize(kata), file=shown)
+
+
+def _no_reference(kata: Kata, file: Path | None, message: str) -> CheckReport:
+    from normkatas.report.check import CheckReport, ReferenceProblem
+    from normkatas.spec.locate import lines_of
+
+    locate = lines_of(file)
+    line = locate(("reference",)) or locate(("entry",))
+    return CheckReport(
+        kata=kata.id, file=str(file) if file is not None else None,
+        reference_problems=[ReferenceProblem(case="",
+                                             message=message, line=line)],
+        diagnosis=kata.structure is not None,
+    )
 
 
 def run_checks(
