@@ -133,3 +133,16 @@ def test_reference_and_probe_problems_carry_lines(kata_id: str) -> None:
     no_probe = [_with(c, probe=False) for c in p.cases]
     report = check_kata(p.kata, p.reference, no_probe, file=KATAS / f"{kata_id}.yaml")
     assert report.probe is not None and report.probe.line is not None
+
+
+def test_values_computed_with_a_known_mistake_are_named() -> None:
+    p = prepared("batchnorm-1d")
+    case = next(c for c in p.cases if c.name == "seed-example-1-to-4")
+    x = np.asarray(case.kwargs["x_batch"])
+    unbiased = (x - x.mean()) / np.sqrt(x.var(ddof=1) + 1e-5)
+    written = _with(case, expected={"y": [round(float(v), 6) for v in unbiased]},
+                    expected_atol=None)
+    report = _check("batchnorm-1d", [written])
+    [error] = report.expected_mismatches
+    assert [(r.kind, r.name) for r in error.reproduced_by] == [("mistake", "unbiased-variance")]
+    assert "the mistake `unbiased-variance`" in render_checks([report], "text")

@@ -118,6 +118,8 @@ def test_reading_answers_files(tmp_path: Path) -> None:
     path.write_text("answers: [a, b]\n")
     with pytest.raises(AnswersError):
         read_answers(path)
+    with pytest.raises(AnswersError, match="looks like a kata file"):
+        read_answers(KATAS / "batchnorm-1d.yaml")
     path.write_text("kata: x\nanswers: {}\nextra: 1\n")
     with pytest.raises(AnswersError, match="unknown key `extra`"):
         read_answers(path)

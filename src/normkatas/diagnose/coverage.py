@@ -126,6 +126,38 @@ def _separates(mutant: list[np.ndarray] | None, ref: list[np.ndarray], tol: Tole
                      [np.asarray(a, np.float64) for a in ref], tol)
 
 
+def mistake_outputs(
+    kata: Kata, kwargs: dict[str, Any]
+) -> list[tuple[str, str, list[np.ndarray]]]:
+    """(id, headline, outputs) of every catalogue mistake simulated on one call: the
+    diagnosis in reverse, for values written in a kata file."""
+    family = family_for(kata)
+    expected = expected_grouping(kata)
+    if family is None or expected is None or kata.structure is None:
+        return []
+    layout = Layout(kata.structure.layout)
+    by_name = {name: r for r, name in kata.structure.outputs.items()}
+    roles = [by_name.get(o.name) for o in kata.returns]
+    stages = all_stages_for(kata, family, roles)
+    default = tuple((s, v[0]) for s, v in stages.items())
+    cache: dict[Any, Any] = {}
+    base = F.base(kata, CATALOGUE)
+    out = []
+    for entry in CATALOGUE:
+        if not entry.applies_to(kata) or entry.id == LAYOUT_MUTANT:
+            continue
+        for mutant in _entry_mutants(entry, family, stages, default, layout, expected)[:1]:
+            try:
+                got = outputs_of(kata, family, roles, kwargs, mutant.variant, mutant.grouping,
+                                 cache)
+            except Exception:  # a variant that cannot run reproduces nothing
+                got = None
+            if got is not None:
+                out.append((entry.id, _generic(F.fill_known(entry.text.title, base)),
+                            [np.asarray(a, np.float64) for a in got]))
+    return out
+
+
 def _separates_case(
     kata: Kata, case: MaterializedCase, got: list[np.ndarray] | None,
     ref: list[np.ndarray], tol: Tolerance,

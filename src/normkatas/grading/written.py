@@ -15,7 +15,9 @@ that reproduces them.  Candidates:
 - one numeric scalar argument (``epsilon``, ``momentum``, a scalar ``gamma``)
   set to another round value (0, 1e-5, 2, ...);
 - ``x_hat`` rounded to 0-4 decimals before scaling and shifting (normalization
-  katas with ``gamma`` and ``beta``).
+  katas with ``gamma`` and ``beta``);
+- a mistake of the diagnosis catalogue (the unbiased variance, epsilon outside
+  the square root, other axes...), simulated by the kata's formula family.
 
 A candidate reproduces the values when it agrees within the grading
 tolerance where the reference does not, or, failing that, within the
@@ -175,7 +177,7 @@ def _reproduce(
         error = float(np.max(np.abs(candidate - given))) if given.size else 0.0
         tiers.setdefault((level, reproduction.kind), []).append((error, reproduction))
     for level in (0, 1):
-        for kind in ("argument", "rounded"):
+        for kind in ("argument", "rounded", "mistake"):
             found = tiers.get((level, kind))
             if found:
                 return _simplest(found)
@@ -219,6 +221,11 @@ def _candidates(
                 yield Reproduction(kind="argument", name=param.name, value=other,
                                    was=float(value)), got
     yield from _rounded_xhat(kata, reference, case, slot)
+    from normkatas.diagnose.coverage import mistake_outputs
+
+    for mistake, title, outputs in mistake_outputs(kata, dict(case.kwargs)):
+        if slot < len(outputs):
+            yield Reproduction(kind="mistake", name=mistake, title=title), outputs[slot]
 
 
 def _rounded_xhat(

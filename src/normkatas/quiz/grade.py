@@ -140,8 +140,11 @@ def read_answers(path: Path) -> tuple[str | None, dict[str, Any]]:
     except SpecError as exc:
         raise AnswersError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        hint = ""
+        if isinstance(data, dict) and "cases" in data and "entry" in data:
+            hint = f"; this looks like a kata file: check it with `grade check {path}`"
         raise AnswersError(f"{path}: an answers file is a mapping with an `answers:` mapping"
-                           " (question id: answer)")
+                           f" (question id: answer){hint}")
     kata = data.get("kata")
     if kata is not None and not isinstance(kata, str):
         raise AnswersError(f"{path}: `kata` is a kata id")

@@ -24,6 +24,8 @@ def where(report: CheckReport, line: int | None) -> str:
 
 
 def reproduction(r: Reproduction) -> str:
+    if r.kind == "mistake":
+        return f"the mistake `{r.name}` ({r.title})"
     if r.kind == "rounded":
         return f"{r.name} rounded to {r.decimals} decimals before scaling and shifting"
     also = ""

@@ -23,17 +23,21 @@ class Reproduction(msgspec.Struct, kw_only=True, frozen=True):
 
     ``argument``: the case's argument ``name`` set to ``value`` (it is ``was``);
     ``rounded``: the intermediate ``name`` (``x_hat``) rounded to ``decimals``
-    decimals before the rest of the formula.
+    decimals before the rest of the formula; ``mistake``: the catalogue mistake
+    ``name`` (a formula variant such as the unbiased variance).
     """
 
-    kind: Literal["argument", "rounded"]
+    kind: Literal["argument", "rounded", "mistake"]
     name: str
+    """The argument, the intermediate, or the catalogue mistake's id."""
     value: float | None = None
     was: float | None = None
     low: float | None = None
     high: float | None = None
     """Other round values from ``low`` to ``high`` reproduce them too."""
     decimals: int | None = None
+    title: str = ""
+    """For a mistake: its headline."""
 
 
 class ExpectedMismatch(msgspec.Struct, kw_only=True, frozen=True):
