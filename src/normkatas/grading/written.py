@@ -152,9 +152,11 @@ def _decimals(values: np.ndarray) -> int:
 
 
 def _agrees(given: np.ndarray, candidate: np.ndarray, tol: Tolerance) -> bool:
+    """`compare_array`'s rule, ``|given - candidate| <= atol + rtol * |candidate|``."""
     if candidate.shape != given.shape or not np.all(np.isfinite(candidate)):
         return False
-    return not compare_array(given, candidate, "", tol, hidden=False).mismatched
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(given - candidate) <= tol.atol + tol.rtol * np.abs(candidate)))
 
 
 def _reproduce(
@@ -162,26 +164,33 @@ def _reproduce(
     given: np.ndarray, computed: np.ndarray, tol: Tolerance,
 ) -> list[Reproduction]:
     """The simplest explanations, best tier first: an argument within the grading
-    tolerance, a rounding within it, then the same within the printed precision
-    (only when the reference is not within the printed precision itself)."""
+    tolerance, a rounding within it, a catalogue mistake within it, then the same
+    within the printed precision (only when the reference is not within the printed
+    precision itself).  Later kinds are only computed when earlier ones explain nothing."""
     printed = Tolerance(rtol=0.0, atol=0.5 * 10.0 ** -_decimals(given) * (1 + 1e-9))
     reference_printed = _agrees(given, computed, printed)
-    tiers: dict[tuple[int, str], list[tuple[float, Reproduction]]] = {}
-    for reproduction, candidate in _candidates(kata, reference, case, slot):
-        if _agrees(given, candidate, tol):
-            level = 0
-        elif not reference_printed and _agrees(given, candidate, printed):
-            level = 1
-        else:
-            continue
-        error = float(np.max(np.abs(candidate - given))) if given.size else 0.0
-        tiers.setdefault((level, reproduction.kind), []).append((error, reproduction))
-    for level in (0, 1):
-        for kind in ("argument", "rounded", "mistake"):
-            found = tiers.get((level, kind))
-            if found:
-                return _simplest(found)
+    seen: dict[str, list[tuple[Reproduction, np.ndarray]]] = {}
+    kinds: tuple[tuple[str, Callable[[], Iterator[tuple[Reproduction, np.ndarray]]]], ...] = (
+        ("argument", lambda: _arguments(kata, reference, case, slot)),
+        ("rounded", lambda: _rounded_xhat(kata, reference, case, slot)),
+        ("mistake", lambda: _mistakes(kata, case, slot)),
+    )
+    for kind, make in kinds:
+        seen[kind] = list(make())
+        strict = [(_error(given, c), r) for r, c in seen[kind] if _agrees(given, c, tol)]
+        if strict:
+            return _simplest(strict)
+    if reference_printed:
+        return []
+    for kind, _ in kinds:
+        loose = [(_error(given, c), r) for r, c in seen[kind] if _agrees(given, c, printed)]
+        if loose:
+            return _simplest(loose)
     return []
+
+
+def _error(given: np.ndarray, candidate: np.ndarray) -> float:
+    return float(np.max(np.abs(candidate - given))) if given.size else 0.0
 
 
 def _simplest(found: list[tuple[float, Reproduction]]) -> list[Reproduction]:
@@ -206,7 +215,7 @@ def _call(reference: Reference, kwargs: Mapping[str, Any], slot: int) -> np.ndar
         return None
 
 
-def _candidates(
+def _arguments(
     kata: Kata, reference: Reference, case: MaterializedCase, slot: int
 ) -> Iterator[tuple[Reproduction, np.ndarray]]:
     for param in kata.params:
@@ -220,7 +229,11 @@ def _candidates(
             if got is not None:
                 yield Reproduction(kind="argument", name=param.name, value=other,
                                    was=float(value)), got
-    yield from _rounded_xhat(kata, reference, case, slot)
+
+
+def _mistakes(
+    kata: Kata, case: MaterializedCase, slot: int
+) -> Iterator[tuple[Reproduction, np.ndarray]]:
     from normkatas.diagnose.coverage import mistake_outputs
 
     for mistake, title, outputs in mistake_outputs(kata, dict(case.kwargs)):
