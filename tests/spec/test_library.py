@@ -117,6 +117,8 @@ def test_solutions_folder_next_to_the_kata_folder(tmp_path: Path) -> None:
     katas = course / "katas"
     write(katas, "k.yaml", kata_text("k"))
     (course / "solutions").mkdir()
+    assert solutions_dir_next_to(katas) == data_dir("solutions")  # empty: no hiding
+    write(course / "solutions", "k.py", "def f(x):\n    return x\n")
     lonely = tmp_path / "lonely" / "katas"
     write(lonely, "l.yaml", kata_text("l"))
     cat = KataLibrary.from_dirs([katas, lonely], bundled=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from normkatas.spec.load import load_yaml
 from normkatas.spec.resources import data_dir
-from normkatas.spec.schema import SCHEMA_ID, kata_json_schema, render_schema
+from normkatas.spec.schema import REGENERATE, SCHEMA_ID, kata_json_schema, render_schema
 from tests.support import REPO
 
 ROOT = REPO
@@ -36,13 +37,36 @@ def test_schema_has_identity() -> None:
     assert kata["additionalProperties"] is False
 
 
+def _first_difference(old: str, new: str) -> str:
+    for number, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), 1):
+        if a != b:
+            return f"first difference on line {number}:\n  committed: {a}\n  generated: {b}"
+    return "one file is longer than the other"
+
+
 def test_committed_schema_is_up_to_date() -> None:
-    assert COMMITTED.exists(), "run: python -m normkatas.spec.schema > katas/kata.schema.json"
-    assert COMMITTED.read_text(encoding="utf-8") == render_schema(), (
-        "katas/kata.schema.json is stale; run: python -m normkatas.spec.schema > "
-        "katas/kata.schema.json"
-    )
-    assert json.loads(COMMITTED.read_text(encoding="utf-8")) == kata_json_schema()
+    how = (f"katas/kata.schema.json is out of date with src/normkatas/spec/model.py; from the"
+           f" repository's root, regenerate it with\n\n    {REGENERATE}\n\nand commit it")
+    assert COMMITTED.exists(), how
+    committed, generated = COMMITTED.read_text(encoding="utf-8"), render_schema()
+    assert committed == generated, f"{how}\n{_first_difference(committed, generated)}"
+    assert json.loads(committed) == kata_json_schema()
+
+
+def test_schema_descriptions_do_not_depend_on_docstring_indentation() -> None:
+    def descriptions(node: object) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["description"]] if isinstance(node.get("description"), str) else []
+            return own + [d for v in node.values() for d in descriptions(v)]
+        if isinstance(node, list):
+            return [d for v in node for d in descriptions(v)]
+        return []
+
+    texts = descriptions(kata_json_schema())
+    assert texts
+    for text in texts:
+        assert text == inspect.cleandoc(text)
+        assert "\n    " not in text
 
 
 def test_module_prints_the_schema() -> None:

@@ -6,7 +6,6 @@ Exit statuses are defined once, in `normkatas.app.exits`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,16 +20,15 @@ from normkatas.app.exits import (
     EXIT_PASSED,
     EXIT_USAGE,
 )
-from normkatas.app.options import limits_from_args, use_color
+from normkatas.app.options import limits_from_args
+from normkatas.app.output import emit, render_result, use_color
 from normkatas.errors import UsageError
 from normkatas.render import FORMATS
 
 if TYPE_CHECKING:
-    from normkatas.render.html import Heatmaps
-    from normkatas.report.result import Result
     from normkatas.spec.library import KataLibrary
 
-SUBCOMMANDS = ("init", "check")
+SUBCOMMANDS = ("init", "check", "quiz")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,10 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_spec_problem(exc: Exception) -> bool:
     """Kata spec and reference problems are the instructor's to fix: exit 2."""
-    from normkatas.grading.reference import ReferenceError
+    from normkatas.grading.reference import ReferenceFailure
     from normkatas.spec.load import SpecError
 
-    return isinstance(exc, (SpecError, ReferenceError))
+    return isinstance(exc, (SpecError, ReferenceFailure))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="grade",
         description="Grade a normalization-layer kata and explain what is wrong.",
         epilog="Also: `grade init KATA` writes a starter file; `grade check [KATA...]` "
-        "checks kata specs (instructors).",
+        "checks kata specs (instructors); `grade quiz KATA` asks a kata's concept questions "
+        "(an answers file, `grade answers.yaml`, is graded like a solution).",
     )
     p.add_argument("files", nargs="*", type=Path, help="submission file(s) or folder(s)")
     p.add_argument("--kata", "-k", help="kata id (default: found from the functions defined)")
@@ -125,6 +124,10 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _grade_one(args: argparse.Namespace, path: Path) -> int:
+    if path.suffix.lower() in (".yaml", ".yml"):  # quiz answers: no code to run
+        from normkatas.app.quiz import grade_answers_file
+
+        return grade_answers_file(args, path, _catalogue)
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
@@ -179,35 +182,6 @@ def _warm_renderer(fmt: str) -> None:
     importlib.import_module(f"normkatas.render.{fmt}")
 
 
-def render_result(args: argparse.Namespace, result: Result, arrays: Heatmaps | None = None) -> str:
-    from normkatas.render import render
-
-    return render(
-        result, args.format, color=use_color(args), verbose=args.verbose, arrays=arrays
-    )
-
-
-def emit(args: argparse.Namespace, text: str, *, result_for_summary: object = None) -> None:
-    """Print or write the report; for `github`, also fill the step summary."""
-    from normkatas.app.output import append_text, write_atomic
-
-    if args.output is not None:
-        try:
-            write_atomic(args.output, text)
-        except OSError as exc:
-            raise UsageError(
-                f"--output {args.output}: cannot write it ({exc.strerror or exc})"
-            ) from None
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        sys.stdout.flush()
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if args.format == "github" and summary and result_for_summary is not None:
-        from normkatas.render.github import step_summary
-
-        append_text(Path(summary), step_summary(result_for_summary))  # type: ignore[arg-type]
-
-
 def _warn_catalogue_errors(catalogue: KataLibrary) -> None:
     """Kata files that failed to load: named on stderr, the other katas still work."""
     for error in catalogue.errors:
@@ -231,6 +205,10 @@ def _list_or_show(args: argparse.Namespace) -> int:
 def _subcommand(name: str, argv: list[str]) -> int:
     if name == "init":
         return _init(argv)
+    if name == "quiz":
+        from normkatas.app.quiz import run_quiz
+
+        return run_quiz(argv, _catalogue)
     return _check(argv)
 
 

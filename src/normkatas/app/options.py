@@ -29,9 +29,3 @@ def limits_from_args(args: argparse.Namespace) -> Limits:
             raise UsageError("--memory-mb must be at least 64")
         limits = dataclasses.replace(limits, memory_mb=args.memory_mb)
     return limits
-
-
-def use_color(args: argparse.Namespace) -> bool:
-    from normkatas.app.output import color_wanted
-
-    return color_wanted(args.color, to_file=args.output is not None)

@@ -1,12 +1,21 @@
-"""Writing reports: atomically, so a crash or Ctrl-C never leaves half a file."""
+"""Writing reports: rendered for the command line's options, printed or written
+atomically (a crash or Ctrl-C never leaves half a file), and the step summary."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from normkatas.errors import UsageError
+
+if TYPE_CHECKING:
+    from normkatas.render.html import Heatmaps
+    from normkatas.report.result import Result
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -44,3 +53,35 @@ def append_text(path: Path, text: str) -> None:
     """Append to a file others also append to (e.g. $GITHUB_STEP_SUMMARY)."""
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text if text.endswith("\n") else text + "\n")
+
+
+def render_result(args: argparse.Namespace, result: Result, arrays: Heatmaps | None = None) -> str:
+    from normkatas.render import render
+
+    return render(
+        result, args.format, color=use_color(args), verbose=args.verbose, arrays=arrays
+    )
+
+
+def emit(args: argparse.Namespace, text: str, *, result_for_summary: object = None) -> None:
+    """Print or write the report; for `github`, also fill the step summary."""
+    if args.output is not None:
+        try:
+            write_atomic(args.output, text)
+        except OSError as exc:
+            raise UsageError(
+                f"--output {args.output}: cannot write it ({exc.strerror or exc})"
+            ) from None
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if args.format == "github" and summary and result_for_summary is not None:
+        from normkatas.render.github import step_summary
+
+        append_text(Path(summary), step_summary(result_for_summary))  # type: ignore[arg-type]
+
+
+def use_color(args: argparse.Namespace) -> bool:
+    """Colour for this command line: its --color choice, where the report goes, NO_COLOR."""
+    return color_wanted(args.color, to_file=args.output is not None)

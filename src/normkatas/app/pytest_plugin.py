@@ -111,14 +111,14 @@ class _Session:
 
     def _grade(self) -> Result:
         from normkatas.grading.prepare import grade_submission, prepare
-        from normkatas.grading.reference import ReferenceError
+        from normkatas.grading.reference import ReferenceFailure
         from normkatas.spec.load import SpecError
 
         kata = self.kata()
         assert self._catalogue is not None and self._sandbox is not None
         try:
             prepared = prepare(kata, [self._catalogue.solutions_dir_for(kata.id)])
-        except (SpecError, ReferenceError) as exc:
+        except (SpecError, ReferenceFailure) as exc:
             raise GradeSetupError(f"the kata {kata.id} cannot be graded: {exc}") from None
         return grade_submission(
             self.target, prepared, self._sandbox, display_name=_display(self.config, self.target)

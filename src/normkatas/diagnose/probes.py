@@ -252,6 +252,11 @@ def _shrunk(
                 and value.shape[0] == x.shape[axis]
             ):
                 value = value[index[axis]]
+            elif (  # a per-channel parameter shaped (1, C, 1, 1): slice its channel axis
+                isinstance(value, np.ndarray) and axis is not None and value.ndim == x.ndim
+                and value.shape[axis] == x.shape[axis] and value.size == x.shape[axis]
+            ):
+                value = np.take(value, index[axis], axis=axis)
             if isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 value = np.round(value.astype(np.float64), 1)
             elif isinstance(value, np.ndarray):

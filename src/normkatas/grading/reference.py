@@ -20,7 +20,7 @@ from normkatas.spec.model import Kata
 _MODULE_PREFIX = "_normkatas_reference_"
 
 
-class ReferenceError(Exception):
+class ReferenceFailure(Exception):
     """The kata's reference solution cannot be loaded or does not behave."""
 
 
@@ -52,7 +52,7 @@ class Reference:
         n = len(self.kata.returns)
         items = [out] if n == 1 else list(out)
         if len(items) != n:
-            raise ReferenceError(
+            raise ReferenceFailure(
                 f"reference {self.path.name} returned {len(items)} values; "
                 f"kata {self.kata.id} declares {n}"
             )
@@ -66,7 +66,7 @@ def find_reference_file(kata: Kata, solutions_dirs: Sequence[Path]) -> Path:
         if candidate.is_file():
             return candidate
     searched = ", ".join(str(d) for d in solutions_dirs) or "(no folder)"
-    raise ReferenceError(f"kata {kata.id}: reference file {name} not found in {searched}")
+    raise ReferenceFailure(f"kata {kata.id}: reference file {name} not found in {searched}")
 
 
 def load_reference(kata: Kata, solutions_dirs: Sequence[Path]) -> Reference:
@@ -76,19 +76,19 @@ def load_reference(kata: Kata, solutions_dirs: Sequence[Path]) -> Reference:
     if module is None:
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
-            raise ReferenceError(f"kata {kata.id}: cannot import {path}")
+            raise ReferenceFailure(f"kata {kata.id}: cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
-            raise ReferenceError(
+            raise ReferenceFailure(
                 f"kata {kata.id}: importing reference {path.name} failed: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         sys.modules[module_name] = module
     function = getattr(module, kata.reference_function, None)
     if not callable(function):
-        raise ReferenceError(
+        raise ReferenceFailure(
             f"kata {kata.id}: {path.name} defines no function {kata.reference_function}"
         )
     return Reference(kata, function, path)

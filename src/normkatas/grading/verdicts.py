@@ -59,13 +59,21 @@ def case_result(
             base, error=error_info(call.status, call.exception, files), duration_ms=duration
         )
     tol = spec.tolerance or prepared.kata.tolerance
-    verdict = compare_case(
-        call.value,
-        prepared.reference_outputs[case.name],
-        prepared.output_names,
-        tol,
-        hidden=spec.hidden,
-    )
+    if spec.compare:  # views of the outputs (slices, properties)
+        from normkatas.grading.views import compare_views
+        from normkatas.spec.views import layout_of
+
+        verdict = compare_views(call.value, prepared.reference_outputs[case.name],
+                                prepared.output_names, spec.compare, case.kwargs,
+                                layout_of(prepared.kata), tol, hidden=spec.hidden)
+    else:
+        verdict = compare_case(
+            call.value,
+            prepared.reference_outputs[case.name],
+            prepared.output_names,
+            tol,
+            hidden=spec.hidden,
+        )
     mutated = list(call.mutated) if not prepared.kata.allow_mutation else []
     passed = verdict.passed and not mutated
     error = None

@@ -33,7 +33,10 @@ from normkatas.spec.model import Kata
 FORMAT = b"normkatas-spec-cache-1"
 MAX_ENTRIES = 512
 """Past this many entries, a write removes the older half."""
-_LOADER_MODULES = ("model.py", "load.py", "validate.py", "typecheck.py", "_yaml.py", "cache.py")
+_LOADER_MODULES = (
+    "model.py", "load.py", "validate.py", "typecheck.py", "_yaml.py", "cache.py",
+    "conventions.py", "questions.py",
+)
 
 _stamp: bytes | None = None
 

@@ -10,7 +10,8 @@ error for the second one.  Files that fail to load are collected in
 Solutions convention: a kata folder's reference solutions live in the
 ``solutions/`` folder *next to it*, ``<dir>/../solutions`` (the layout of
 this repository, ``katas/`` beside ``solutions/``, and of the wheel).  When
-there is no such folder the bundled solutions folder is used.
+there is no such folder, or it holds no Python file, the bundled solutions
+folder is used.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ class UnknownKataError(LookupError):
 
 
 def solutions_dir_next_to(kata_dir: Path) -> Path:
-    """``<kata_dir>/../solutions`` if it is a folder, else the bundled solutions."""
+    """``<kata_dir>/../solutions`` if it is a folder holding Python files, else the
+    bundled solutions (an empty ``solutions/`` folder does not hide them)."""
     sibling = Path(kata_dir).parent / "solutions"
-    return sibling if sibling.is_dir() else data_dir("solutions")
+    if sibling.is_dir() and any(sibling.glob("*.py")):
+        return sibling
+    return data_dir("solutions")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ and a message in plain words; never a traceback.
 
 Numbers: ``1e-5`` is a float (PyYAML's YAML 1.1 would read text), and a
 number written as text in a number field (``atol: "1e-5"``) is accepted.
-When a case's ``expected`` holds numbers and ``expected_atol`` is absent, it
-is set to ``0.5 * 10**-d`` where ``d`` is the most decimals written among
-them (``0.4286`` -> 4 -> 5e-05; ``1.5e-3`` counts as 4 decimals).
+A case's ``expected`` values are judged like answers, within the grading
+tolerance (`normkatas.grading.written`); ``expected_atol`` is only what a case
+writes itself (nothing is inferred from the decimals written).
 """
 
 from __future__ import annotations
@@ -78,21 +78,9 @@ def _in_expected(path: tuple[str | int, ...]) -> bool:
     return len(path) > 2 and path[0] == "cases" and path[2] == "expected"
 
 
-def _infer_expected_atol(kata: Kata, doc: Document) -> None:
-    written: dict[int, int] = {}
-    for path, decimals in doc.decimals.items():
-        if _in_expected(path):
-            i = path[1]
-            assert isinstance(i, int)
-            written[i] = max(written.get(i, 0), decimals)
-    for i, case in enumerate(kata.cases):
-        if case.expected and case.expected_atol is None and i in written:
-            case.expected_atol = 0.5 * 10.0 ** -written[i]
-
-
 def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     """Validate kata YAML text; ``file`` is only used in error messages."""
-    from normkatas.spec import validate
+    from normkatas.spec import conventions, questions, validate
     from normkatas.spec._yaml import YamlProblem, read_yaml
 
     try:
@@ -113,8 +101,11 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
         kata = msgspec.convert(data, Kata)
     except msgspec.ValidationError as exc:
         raise _from_msgspec(exc, doc, file) from None
+    conventions.fill_roles(kata)
     validate.validate_kata(kata, data, fail)
-    _infer_expected_atol(kata, doc)
+    conventions.check_conventions(kata, fail)
+    questions.check_questions(kata, fail)
+    conventions.fill_defaults(kata)
     return kata
 
 

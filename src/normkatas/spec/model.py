@@ -95,15 +95,34 @@ ArgValue = bool | int | float | str | None | list[Any] | Generator
 """A literal (number, boolean, nested list) or a generator mapping."""
 
 
+class View(_Model):
+    """What a case compares of one output, instead of all of it.
+
+    ``slice``: a numpy index written as in Python (``"[:, 0]"``, ``"[0:2, ...]"``).
+    ``statistic`` over the axes ``over`` (layout letters or indices): ``mean``,
+    ``std``, ``var``, ``min`` or ``max``.  ``equals``: the value the result must
+    have (a number, a list, or a parameter's name: ``beta``); without it, the
+    same view of the reference's output.  A view with ``equals`` is a property:
+    it needs no reference values.
+    """
+
+    output: Name
+    slice: str | None = None
+    statistic: Literal["mean", "std", "var", "min", "max"] | None = None
+    over: list[Axis] = msgspec.field(default_factory=list)
+    equals: float | list[Any] | str | None = None
+    tolerance: Tolerance | None = None
+
+
 class Case(_Model):
-    """One call of the student's function, graded against the reference."""
+    """One call of the student's function, graded against the reference
+    (or, with ``compare``, on the views it lists)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1)]
     args: dict[str, ArgValue] = msgspec.field(default_factory=dict)
     # Values written in the YAML for documentation (seed examples); the
-    # instructor check compares them with the reference within
-    # `expected_atol` (inferred from the decimals written when absent:
-    # the loader always fills it in when `expected` holds numbers).
+    # instructor check judges them like answers, within the grading
+    # tolerance, or within `expected_atol` when the case writes one.
     expected: dict[str, Any] | None = None
     expected_atol: NonNegative | None = None
     tolerance: Tolerance | None = None
@@ -113,12 +132,27 @@ class Case(_Model):
     probe: bool = False
     performance: bool = False
     note: str = ""
+    compare: list[View] | None = None
+
+
+ShapeItem = int | str
+"""A size (``1``) or a letter of the structure's layout (``"C"``)."""
 
 
 class Param(_Model):
+    """One parameter of the function to write.
+
+    ``shape`` is the shape the course passes it with, written with the letters
+    of ``structure.layout`` for sizes that follow the input: ``[C]`` (one value
+    per channel), ``[1, C, 1, 1]`` (Deep-ML style, broadcasting against NCHW),
+    ``[]`` (a scalar).  The loader checks every case's value against it and
+    infers it for ``gamma`` and ``beta`` when it is absent.
+    """
+
     name: Name
     doc: str = ""
     default: Any = msgspec.UNSET
+    shape: list[ShapeItem] | None = None
 
 
 class Output(_Model):
@@ -133,7 +167,14 @@ class Structure(_Model):
     ``running-norm``, ``norm-backward``); ``roles`` maps the family's roles
     (input, gamma, beta, epsilon, groups, ...) to parameter names and
     ``outputs`` maps its output roles (y, mean, var, ...) to output names.
-    ``layout`` has one capital letter per axis of the input role.
+    Both only need what differs: a role with a parameter of its own name
+    maps to it, ``input`` defaults to the first parameter and ``y`` to the
+    first return value.
+    ``layout`` has one capital letter per axis of the input role, in the
+    order the course stores them: ``NCHW``, channels-last ``NHWC``,
+    ``NTD`` (batch, time, features), ``NC``, ``N``.  ``N`` is the batch and
+    ``C`` the channel (the axis groups and per-channel parameters follow);
+    other letters are free.
     """
 
     family: Literal["normalization", "running-norm", "norm-backward"]
@@ -142,6 +183,37 @@ class Structure(_Model):
     affine_axis: Axis | None = None
     roles: dict[str, str] = msgspec.field(default_factory=dict)
     outputs: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class Choice(_Model):
+    """One choice of a question (for ``snippet`` questions, ``text`` is code).
+
+    A wrong choice's ``explanation`` names the misconception that leads to it;
+    the right choice's says why it is right.
+    """
+
+    text: Annotated[str, msgspec.Meta(min_length=1)]
+    correct: bool = False
+    explanation: str = ""
+
+
+class Question(_Model):
+    """A concept question a kata carries (`grade quiz KATA`, or an answers file).
+
+    ``choice``: pick the one right ``choices`` entry; ``snippet``: the same, the
+    choices being code; ``number``: a number within ``tolerance`` (absolute) of
+    ``answer``.
+    """
+
+    id: Annotated[str, msgspec.Meta(pattern=SLUG, description="A slug: why-gamma-beta.")]
+    kind: Literal["choice", "number", "snippet"]
+    ask: Annotated[str, msgspec.Meta(min_length=1)]
+    choices: list[Choice] = msgspec.field(default_factory=list)
+    answer: float | None = None
+    tolerance: NonNegative = 0.0
+    explanation: str = ""
+    """Shown after the question is answered (why the right answer is right)."""
+    points: NonNegative = 1.0
 
 
 class Limits(_Model):
@@ -181,6 +253,7 @@ class Kata(_Model):
     structure: Structure | None = None
     performance: PerformanceRule = msgspec.field(default_factory=PerformanceRule)
     cases: list[Case] = msgspec.field(default_factory=list)
+    questions: list[Question] = msgspec.field(default_factory=list)
 
     @property
     def reference_module(self) -> str:

@@ -11,6 +11,7 @@ letters, ...) are the loader's alone.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -24,7 +25,7 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def kata_json_schema() -> dict[str, Any]:
     """The JSON Schema of one kata file."""
-    generated = msgspec.json.schema(Kata)
+    generated = _clean_docstrings(msgspec.json.schema(Kata))
     return {
         "$schema": SCHEMA_DIALECT,
         "$id": SCHEMA_ID,
@@ -36,6 +37,25 @@ def kata_json_schema() -> dict[str, Any]:
         ),
         **generated,
     }
+
+
+def _clean_docstrings(node: Any) -> Any:
+    """Every ``description`` through `inspect.cleandoc`: msgspec copies docstrings as
+    Python keeps them, and Python 3.13 (and msgspec 0.23) strip their indentation
+    while older versions keep it; the committed schema must not depend on either."""
+    if isinstance(node, dict):
+        return {
+            k: inspect.cleandoc(v) if k == "description" and isinstance(v, str)
+            else _clean_docstrings(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_clean_docstrings(v) for v in node]
+    return node
+
+
+REGENERATE = "python -m normkatas.spec.schema > katas/kata.schema.json"
+"""The command, run from the repository's root, that rewrites the committed schema."""
 
 
 def render_schema() -> str:

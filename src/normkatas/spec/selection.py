@@ -22,7 +22,8 @@ _SKIP_PARTS = {"__pycache__", ".git", ".venv", "node_modules"}
 
 
 def collect_submissions(targets: Sequence[Path]) -> list[Path]:
-    """Files as given; folders expanded to the Python files and notebooks below them, sorted."""
+    """Files as given; folders expanded to the Python files, notebooks and quiz answers
+    files (``answers.yaml``, ``*.answers.yaml``) below them, sorted."""
     found: list[Path] = []
     for target in targets:
         if target.is_file():
@@ -30,7 +31,8 @@ def collect_submissions(targets: Sequence[Path]) -> list[Path]:
         elif target.is_dir():
             found.extend(
                 p
-                for p in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb")])
+                for p in sorted([*target.rglob("*.py"), *target.rglob("*.ipynb"),
+                                 *target.rglob("*answers.yaml"), *target.rglob("*answers.yml")])
                 if p.is_file()
                 and not any(part in _SKIP_PARTS or part.startswith(".") for part in
                             p.relative_to(target).parts)
@@ -95,6 +97,8 @@ def select_kata(path: Path, catalogue: KataLibrary, kata_id: str | None) -> Kata
         raise UsageError(f"{path}: no such file")
     if kata_id:
         return kata_by_id(catalogue, kata_id, path_hint=KATA_OPTION_HINT)
+    if path.suffix.lower() in (".yaml", ".yml"):  # an answers file names its kata
+        return _answers_kata(path, catalogue)
     names = function_names(path)
     matches = catalogue.match_functions(names)
     if len(matches) == 1:
@@ -106,6 +110,18 @@ def select_kata(path: Path, catalogue: KataLibrary, kata_id: str | None) -> Kata
             "choose one with --kata ID"
         )
     raise UsageError(no_match_message(path, names, catalogue.all()))
+
+
+def _answers_kata(path: Path, catalogue: KataLibrary) -> Kata:
+    from normkatas.spec.answers import AnswersError, read_answers
+
+    try:
+        kata_id, _ = read_answers(path)
+    except AnswersError as exc:
+        raise UsageError(str(exc)) from None
+    if kata_id is None:
+        raise UsageError(f"{path}: an answers file names its kata (`kata: ID`), or pass --kata ID")
+    return kata_by_id(catalogue, kata_id)
 
 
 def no_match_message(path: Path, names: Sequence[str], katas: Sequence[Kata]) -> str:

@@ -52,6 +52,6 @@ def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:
 
 
 def _color(args: argparse.Namespace) -> bool:
-    from normkatas.app.options import use_color
+    from normkatas.app.output import use_color
 
     return use_color(args)

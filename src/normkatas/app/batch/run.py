@@ -186,6 +186,13 @@ class ClassRun:
         owner: list[tuple[int, int]] = []
         sizes: list[int] = []
         for i, (submission, kata) in enumerate(todo):
+            if submission.path.suffix.lower() in (".yaml", ".yml"):  # quiz answers: no jobs
+                from normkatas.app.quiz import answers_result
+
+                sizes.append(0)
+                self._finished(submission, answers_result(kata, submission.path,
+                                                          submission.display))
+                continue
             mine = make_jobs(prepared[kata.id], submission.graded_path)
             sizes.append(len(mine))
             owner.extend((i, j) for j in range(len(mine)))

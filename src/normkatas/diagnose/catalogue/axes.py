@@ -7,10 +7,12 @@ own layer is described by the entry that matches its ``reduce`` axes.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from normkatas.diagnose.entry import Entry, EvidenceSpec, Text
 from normkatas.diagnose.layout import Grouping, Layout
+from normkatas.spec.model import Kata
 
 HELP = "compute one mean and variance {expected_per}, over {expected} ({expected_axes_text})"
 SOURCE = (r"axis\s*=\s*{axes_regex}",)
@@ -101,6 +103,25 @@ LAYER_NORM = _entry(
     "statistics computed per sample over {reduced} instead of {expected_per}",
     "you reduced over {reduced} ({reduced_axes_text}): that is LayerNorm; {expected_description}",
 )
+
+
+
+def _not_a_layer_norm_kata(kata: Kata) -> bool:
+    """On a kata that is itself a LayerNorm (over fewer axes, like D of an NTD
+    sequence), "that is LayerNorm" would name the kata's own layer: the other
+    axis entries say what is wrong instead."""
+    names = {kata.id, *kata.tags}
+    if not any(n.replace("-", "").replace("_", "").startswith("layernorm") for n in names):
+        return True
+    from normkatas.diagnose.layout import expected_grouping
+
+    st, expected = kata.structure, expected_grouping(kata)
+    ours = _layer(Layout(st.layout)) if st is not None else None
+    # the kata's layer is this entry's own: it describes the kata and never fires
+    return expected is not None and ours is not None and expected.axes == ours.axes
+
+
+LAYER_NORM = dataclasses.replace(LAYER_NORM, applies=_not_a_layer_norm_kata)
 
 INSTANCE_NORM = _entry(
     "instance-norm",

@@ -155,9 +155,20 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
     elif role(kata, "gamma"):
         values += ["no-gamma"]
     axis = affine_axis(kata)
-    if axis is not None and kata.structure is not None and axis != len(kata.structure.layout) - 1:
+    last = kata.structure is not None and axis == len(kata.structure.layout) - 1
+    # a (1, C, 1, 1) gamma cannot line up with the last axis
+    if axis is not None and kata.structure is not None and not last and not _full_rank_affine(
+        kata
+    ):
         values.append("last-axis")
     return tuple(values)
+
+
+def _full_rank_affine(kata: Kata) -> bool:
+    """gamma is declared with the input's rank (``shape: [1, C, 1, 1]``)."""
+    name, st = role(kata, "gamma"), kata.structure
+    shape = next((p.shape for p in kata.params if p.name == name), None)
+    return st is not None and shape is not None and len(shape) == len(st.layout) > 1
 
 
 def denominator(var: np.ndarray, eps: float, scale: str, where: str) -> np.ndarray | float:
