@@ -18,6 +18,7 @@ from normkatas.app.batch.options import add_batch_arguments, batch_requested
 from normkatas.errors import UsageError
 
 if TYPE_CHECKING:
+    from normkatas.app.platform import Support
     from normkatas.render.html import Heatmaps
     from normkatas.report.result import Result
     from normkatas.sandbox.types import Limits
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
     add_batch_arguments(p)
+    from normkatas.app.student_view import add_arguments as add_disclosure_arguments
+
+    add_disclosure_arguments(p)
     return p
 
 
@@ -108,17 +112,21 @@ def _grade(args: argparse.Namespace) -> int:
         return _list_or_show(args)
     if not args.files:
         raise UsageError("no submission given; try `grade my_solution.py` or `grade --list`")
+    from normkatas.app.platform import operator_note, require_grading_support
     from normkatas.spec.selection import collect_submissions
 
     submissions = collect_submissions(args.files)
+    support = require_grading_support()  # exit 2 with a sentence where it cannot work
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
+        if (note := operator_note(support)) is not None:
+            print(note, file=sys.stderr)
         return grade_class(args, submissions, _catalogue)
-    return _grade_one(args, submissions[0])
+    return _grade_one(args, submissions[0], support)
 
 
-def _grade_one(args: argparse.Namespace, path: Path) -> int:
+def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
     from normkatas.sandbox import prepare_environment
 
     prepare_environment()  # before numpy is imported: one BLAS thread per process
@@ -142,6 +150,9 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
             path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
             while_waiting=lambda: _warm_renderer(args.format),
         )
+    from normkatas.app.student_view import student_result
+
+    result = student_result(args, result, support)  # disclosure policy; machine notes to stderr
     arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
