@@ -70,7 +70,7 @@ def pytest_load_initial_conftests(
     result = yield
     taken = option_names(parser)
     group = parser.getgroup(GROUP)
-    for name, alias, dest, metavar, text in OPTIONS:
+    for name, alias, dest, metavar, _text in OPTIONS:
         if alias in taken:
             continue
         extra: dict[str, Any] = {"action": "append"} if name.endswith("dir") else {}
@@ -80,7 +80,7 @@ def pytest_load_initial_conftests(
 
 def option_names(parser: pytest.Parser) -> set[str]:
     """Every option string registered so far, in any group."""
-    groups = [parser._anonymous, *parser._groups]  # noqa: SLF001 - no public listing exists
+    groups = [parser._anonymous, *parser._groups]  # no public listing exists
     return {n for g in groups for opt in g.options for n in opt.names()}
 
 

@@ -75,7 +75,7 @@ def units(cases: list[CaseResult]) -> tuple[Fraction, dict[str, int]] | None:
         unit = Fraction(math.gcd(unit.numerator * value.denominator,
                                  value.numerator * unit.denominator),
                         unit.denominator * value.denominator)
-    counts = {c.name: int(value / unit) for c, value in zip(worth, values)}
+    counts = {c.name: int(value / unit) for c, value in zip(worth, values, strict=True)}
     # A unit like 1/3 has no exact float: the reporter's sum would drift.
     dyadic = unit.denominator & (unit.denominator - 1) == 0
     if sum(counts.values()) > MAX_ENTRIES or not dyadic:

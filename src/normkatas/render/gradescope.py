@@ -66,7 +66,8 @@ def results(
                 result if case.hidden else part, case, verbose=verbose
             )
             test["output_format"] = "text"
-            tags = [clean_line(d.id) for d in v.diagnoses_for(result if case.hidden else part, case)]
+            about = v.diagnoses_for(result if case.hidden else part, case)
+            tags = [clean_line(d.id) for d in about]
             if tags:
                 test["tags"] = tags
         tests.append(test)

@@ -6,8 +6,8 @@ One ``<testsuite>`` per submission (named after the kata and the file), one
 ``mismatch``) and whose text is the terminal rendering of that case and its
 diagnoses; a case that could not run carries an ``<error>``.  Hidden cases
 carry no data.  ``time`` is the case's own duration (`CaseResult.duration_ms`,
-measured around the call in the sandbox), in seconds.  Every string goes through `clean`, so the document is valid
-XML 1.0 whatever the student printed.
+measured around the call in the sandbox), in seconds.  Every string goes
+through `clean`, so the document is valid XML 1.0 whatever the student printed.
 """
 
 from __future__ import annotations

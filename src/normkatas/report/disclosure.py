@@ -34,6 +34,7 @@ format honours the policy.  The file format (TOML or JSON)::
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -108,11 +109,11 @@ def load_policy(path: Path) -> Policy:
     try:
         if path.suffix == ".json":
             return msgspec.json.decode(data, type=Policy)
-        try:
+        if sys.version_info >= (3, 11):
             import tomllib
-        except ImportError:  # Python 3.10
-            raise PolicyError(f"{path}: TOML needs Python 3.11; write the policy as JSON") from None
-        return msgspec.convert(tomllib.loads(data.decode("utf-8")), type=Policy)
+
+            return msgspec.convert(tomllib.loads(data.decode("utf-8")), type=Policy)
+        raise PolicyError(f"{path}: TOML needs Python 3.11; write the policy as JSON")
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
         if isinstance(exc, PolicyError):
             raise
