@@ -13,7 +13,8 @@ An instructor picks a level for every case, per kata and per case, and may
 let it change with the attempt number (Gradescope passes the previous
 submissions in ``submission_metadata.json``): "after three attempts, show the
 smallest failing input".  Hidden cases never reveal more than
-``hidden`` (``misconception`` by default) whatever the rules say.
+``hidden`` whatever the rules say (and never their data: the grader keeps
+a hidden case's inputs, values and messages out of every `Result`).
 
 `apply_policy` returns a new `Result`; every renderer reads that, so every
 format honours the policy.  The file format (TOML or JSON)::
@@ -68,7 +69,10 @@ class Rule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class Policy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     level: Level = "full"
-    hidden: Level = "misconception"
+    hidden: Level = "full"
+    """The most a hidden case reveals.  Even ``full`` shows no data of a hidden case
+    (the grader never puts its inputs, values or messages in a Result); lower
+    levels also drop the rest (how it differs, which mistake it showed)."""
     rule: list[Rule] = msgspec.field(default_factory=list)
 
     def level_for(self, kata: str, case: CaseResult | None, attempt: int = 1) -> Level:
