@@ -93,10 +93,27 @@ def operator_note(support: Support, extra: list[str] | None = None) -> str | Non
 
     `extra`: the sandbox's own notes about the machine, from a `Result`.
     """
-    items = list(dict.fromkeys([*support.missing, *(extra or [])]))
+    items = list(support.missing)
+    unset: list[str] = []
+    for text in extra or []:
+        match = _UNAVAILABLE.match(text)
+        if match is not None:
+            unset.append(match.group(1))
+        elif text.startswith("macOS does not enforce RLIMIT_AS") and any(
+            "RLIMIT_AS" in m for m in support.missing
+        ):
+            continue  # said already
+        else:
+            items.append(text)
+    if unset:
+        items.append("not enforced: " + ", ".join(dict.fromkeys(unset)))
+    items = list(dict.fromkeys(items))
     if not items:
         return None
     return f"grade: note: on {support.system}, " + "; ".join(items)
+
+
+_UNAVAILABLE = re.compile(r"^(RLIMIT_\w+) is not available on this platform: not enforced$")
 
 
 # The sandbox's own notes about the machine (sandbox/limits.py, zygote.py,
