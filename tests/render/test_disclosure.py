@@ -177,7 +177,7 @@ def test_policy_files_in_toml_and_json(tmp_path: Path) -> None:
 def test_a_bad_policy_file_says_why(tmp_path: Path, text: str) -> None:
     path = tmp_path / "disclosure.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(PolicyError, match="disclosure.toml"):
+    with pytest.raises(PolicyError, match=r"disclosure\.toml"):
         load_policy(path)
 
 
