@@ -139,3 +139,31 @@ def test_the_readme_has_a_supported_platforms_table() -> None:
     section = readme.split("## Supported platforms", 1)[1].split("\n## ", 1)[0]
     for system in ("Linux", "macOS", "Windows"):
         assert f"| {system}" in section, system
+
+
+pytest_plugins = ["pytester"]
+
+REFUSING_SANDBOX = '''
+import normkatas.sandbox.client as client
+
+
+def _refuse(mode):
+    raise client.SandboxError("the sandbox needs a POSIX system (Linux or macOS)")
+
+
+client.resolve_mode = _refuse
+'''
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_gives_a_usage_error_not_a_collection_error(
+    pytester: pytest.Pytester,
+) -> None:
+    """Where the sandbox refuses (as on Windows), `pytest --normkatas-grade` says why."""
+    pytester.makeconftest(REFUSING_SANDBOX)
+    pytester.makepyfile(solution="def batch_normalization(X, gamma, beta, epsilon=1e-5):\n"
+                                 "    return X\n")
+    result = pytester.runpytest_subprocess("--normkatas-grade", "solution.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*cannot run student code safely on *: the sandbox needs*"])
+    assert "Traceback" not in result.stderr.str()

@@ -69,9 +69,12 @@ def missing_protections(platform: str | None = None) -> tuple[str, ...]:
 
 def require_grading_support() -> Support:
     """The sandbox mode for this system, or `PlatformUnsupported` with a sentence for the user."""
-    from normkatas.sandbox.client import SandboxError, resolve_mode
-
     system = system_name()
+    try:
+        from normkatas.sandbox.client import SandboxError, resolve_mode
+    except (ImportError, AttributeError) as exc:  # a module or constant this OS lacks
+        why = f"the sandbox needs {exc}"
+        raise PlatformUnsupported(unsupported_sentence(system, why)) from None
     try:
         mode, _notes = resolve_mode("auto")
     except SandboxError as exc:

@@ -162,6 +162,8 @@ class _Session:
         return self._result
 
     def _grade(self) -> Result:
+        import msgspec
+
         from normkatas.grading.prepare import grade_submission, prepare
         from normkatas.grading.reference import ReferenceError
         from normkatas.spec.load import SpecError
@@ -174,9 +176,14 @@ class _Session:
             raise GradeSetupError(
                 f"the kata {kata.id} cannot be graded: {own_options(str(exc))}"
             ) from None
-        return grade_submission(
+        from normkatas.app.platform import split_warnings
+        from normkatas.report.disclosure import apply_policy
+
+        result = grade_submission(
             self.target, prepared, self._sandbox, display_name=_display(self.config, self.target)
         )
+        student, _machine = split_warnings(result.warnings)  # about the machine, not the code
+        return apply_policy(msgspec.structs.replace(result, warnings=student))
 
     def close(self) -> None:
         if self._stack is not None:

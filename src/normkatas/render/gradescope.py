@@ -29,6 +29,7 @@ import msgspec
 from normkatas.render import _view as v
 from normkatas.render._platform import case_message, dumps, finite, markdown_summary
 from normkatas.render._sanitize import clean_line
+from normkatas.report.disclosure import apply_policy
 from normkatas.report.result import Result
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
@@ -47,6 +48,7 @@ def results(
     when Gradescope shows their line at all (``after_published`` by default:
     once the instructor publishes grades).
     """
+    result = apply_policy(result)  # the full level: only keeps the help true to what is shown
     tests = []
     # A visible test's output is visible at once: it speaks of visible cases only.
     part = visible_part(result)
