@@ -117,6 +117,9 @@ def _grade(args: argparse.Namespace) -> int:
 
     submissions = collect_submissions(args.files)
     support = require_grading_support()  # exit 2 with a sentence where it cannot work
+    from normkatas.app.student_view import policy_from_args
+
+    policy_from_args(args)  # a bad disclosure policy fails before any grading
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
