@@ -199,3 +199,11 @@ def test_a_diagnosis_is_not_repeated_per_case() -> None:
     text = base64.b64decode(classroom_b64(_huge(40, 20))).decode()
     assert text.count(Diagnosis.__name__) == 0
     assert text.count(LAYER_NORM.help) == 0
+
+
+def test_a_kata_without_points_sends_no_points() -> None:
+    result = _weighted([0, 0], [True, False])
+    data = json.loads(render(result, "classroom"))
+    assert data["max_score"] == 0 and len(data["tests"]) == 2
+    r = report(_env(result))
+    assert r.classroom_points == "0/0"  # notify-classroom.js returns early: nothing is sent

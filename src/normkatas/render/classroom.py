@@ -19,7 +19,8 @@ Two constraints shape it:
 
 - **The console total equals the points.**  The console counts passing tests
   while Classroom adds scores, so every entry weighs the same: a case worth
-  ``k`` units of the cases' greatest common point value is ``k`` entries.  A
+  ``k`` units of the cases' greatest common point value is ``k`` entries (a
+  case worth no points has none: it would change the console's count).  A
   kata whose points do not fall into at most `MAX_ENTRIES` equal units (with
   an exact binary value, so that the reporter's sum does not drift) is
   reported in percent (``max_score`` 100, one entry per percent).
@@ -124,6 +125,12 @@ def classroom_results(result: Result, *, verbose: bool = False) -> dict[str, Any
                 tests.append(_entry(result, case, name, step if case.status == "passed" else 0))
                 if j == 1:
                     firsts.append((tests[-1], case))
+    elif not any(c.max_points > 0 for c in result.cases):
+        # No points at all: one entry per case, and the reporter sends nothing.
+        max_score = 0.0
+        for case in result.cases:
+            tests.append(_entry(result, case, v.case_label(case), 0))
+            firsts.append((tests[-1], case))
     else:
         max_score = float(MAX_ENTRIES)
         total = sum(c.max_points for c in result.cases if math.isfinite(c.max_points))
