@@ -61,3 +61,31 @@ def test_a_bad_policy_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("grade: error: p.toml:")
     assert "Traceback" not in proc.stderr
+
+
+def test_html_heatmaps_only_at_full(tmp_path: Path) -> None:
+    require_pipeline()
+    (tmp_path / "solution.py").write_text(WRONG_LAYER_NORM, encoding="utf-8")
+    pages = {}
+    for level in ("full", "misconception"):
+        proc = run_grade(["solution.py", "--kata", "batchnorm-bchw", "--format", "html",
+                          "--reveal", level], cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        pages[level] = proc.stdout
+    assert '<div class="heatmaps">' in pages["full"]
+    assert '<div class="heatmaps">' not in pages["misconception"]
+
+
+def test_allowed_arrays_follow_the_policy() -> None:
+    import argparse
+
+    from normkatas.app.student_view import allowed_arrays
+    from tests.render_fixtures import failed_layer_norm
+
+    result = failed_layer_norm()
+    arrays = {c.name: "array" for c in result.cases}
+    args = argparse.Namespace(reveal="misconception", reveal_policy=None, attempt=None,
+                              submission_metadata=None)
+    assert allowed_arrays(args, result, arrays) == {}
+    args.reveal = "full"
+    assert allowed_arrays(args, result, arrays) == arrays

@@ -153,10 +153,11 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
             path, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
             while_waiting=lambda: _warm_renderer(args.format),
         )
-    from normkatas.app.student_view import student_result
+    from normkatas.app.student_view import allowed_arrays, student_result
 
     result = student_result(args, result, support)  # disclosure policy; machine notes to stderr
-    arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
+    arrays = (allowed_arrays(args, result, failing_outputs(prepared, result, outcomes))
+              if args.format == "html" else None)
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
 

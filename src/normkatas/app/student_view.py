@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -32,6 +33,8 @@ from normkatas.report.disclosure import (
     load_policy,
 )
 from normkatas.report.result import Result
+
+T = TypeVar("T")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -79,3 +82,10 @@ def student_result(args: argparse.Namespace, result: Result, support: Support) -
     policy, attempt = policy_from_args(args)
     result = msgspec.structs.replace(result, warnings=student)
     return apply_policy(result, policy, attempt)
+
+
+def allowed_arrays(args: argparse.Namespace, result: Result, arrays: dict[str, T]) -> dict[str, T]:
+    """The HTML heatmaps (student and reference values) of the cases the policy shows in full."""
+    policy, attempt = policy_from_args(args)
+    full = {c.name for c in result.cases if policy.level_for(result.kata, c, attempt) == "full"}
+    return {name: value for name, value in arrays.items() if name in full}
