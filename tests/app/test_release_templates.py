@@ -139,3 +139,20 @@ def test_instructor_guide_says_how_to_move_to_a_newer_release() -> None:
     guide = (REPO / "classroom" / "INSTRUCTOR.md").read_text(encoding="utf-8")
     assert "## Moving to a newer release" in guide
     assert "requirements-grader.txt" in guide
+
+
+@pytest.mark.slow
+def test_the_distributions_pass_twine_check(tmp_path: Path) -> None:
+    """What the release workflow runs before publishing: build, then `twine check --strict`."""
+    pytest.importorskip("build")
+    pytest.importorskip("twine")
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp_path), str(REPO)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    dists = sorted(p.name for p in tmp_path.iterdir())
+    assert any(d.endswith(".whl") for d in dists) and any(d.endswith(".tar.gz") for d in dists)
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, tmp_path.iterdir())],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
