@@ -45,7 +45,6 @@ from normkatas.report.result import (
     CaseResult,
     Diagnosis,
     ErrorInfo,
-    Evidence,
     Result,
 )
 
@@ -191,11 +190,8 @@ def _diagnosis(d: Diagnosis, level: Level, cases: list[str]) -> Diagnosis | None
     if d.cases:
         d = msgspec.structs.replace(d, cases=cases)
     if level == "misconception":
-        d = msgspec.structs.replace(
-            d,
-            evidence=[Evidence(label=e.label, note=e.note) for e in d.evidence],
-            counterexample=None,
-        )
+        # Evidence is values (per-channel means, ratios...): none of it.
+        d = msgspec.structs.replace(d, evidence=[], counterexample=None)
     if d.counterexample is None and COUNTEREXAMPLE_PHRASE in d.help:
         d = msgspec.structs.replace(
             d, help=d.help.replace(COUNTEREXAMPLE_PHRASE, COUNTEREXAMPLE_FALLBACK)
