@@ -46,7 +46,10 @@ def test_importing_the_plugin_is_cheap() -> None:
 
 def test_options_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines(["*--grade=FILE*", "*--grade-kata=ID*", "*--grade-katas-dir=DIR*"])
+    result.stdout.fnmatch_lines([
+        "*--normkatas-grade=FILE*", "*--normkatas-kata=ID*", "*--normkatas-katas-dir=DIR*",
+        "*--grade=FILE*", "*--grade-kata=ID*", "*--grade-katas-dir=DIR*",
+    ])
 
 
 def test_without_grade_the_plugin_stays_out_of_the_way(pytester: pytest.Pytester) -> None:
@@ -57,7 +60,7 @@ def test_without_grade_the_plugin_stays_out_of_the_way(pytester: pytest.Pytester
 def test_a_missing_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--grade", "nope.py")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--grade nope.py: no such file*"])
+    result.stderr.fnmatch_lines(["*--normkatas-grade nope.py: no such file*"])
 
 
 def _run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:

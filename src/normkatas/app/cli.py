@@ -26,6 +26,7 @@ from normkatas.errors import UsageError
 from normkatas.render import FORMATS
 
 if TYPE_CHECKING:
+    from normkatas.app.platform import Support
     from normkatas.spec.library import KataLibrary
 
 SUBCOMMANDS = ("init", "check", "quiz")
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
     add_batch_arguments(p)
+    from normkatas.app.student_view import add_arguments as add_disclosure_arguments
+
+    add_disclosure_arguments(p)
     return p
 
 
@@ -111,19 +115,26 @@ def _grade(args: argparse.Namespace) -> int:
         return _list_or_show(args)
     if not args.files:
         raise UsageError("no submission given; try `grade my_solution.py` or `grade --list`")
+    from normkatas.app.platform import operator_note, require_grading_support
     from normkatas.spec.selection import collect_submissions
 
     submissions = collect_submissions(args.files)
+    support = require_grading_support()  # exit 2 with a sentence where it cannot work
+    from normkatas.app.student_view import policy_from_args
+
+    policy_from_args(args)  # a bad disclosure policy fails before any grading
     if args.watch:
-        return _watch(args, submissions)
+        return _watch(args, submissions, support)
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
+        if (note := operator_note(support)) is not None:
+            print(note, file=sys.stderr)
         return grade_class(args, submissions, _catalogue)
-    return _grade_one(args, submissions[0])
+    return _grade_one(args, submissions[0], support)
 
 
-def _grade_one(args: argparse.Namespace, path: Path) -> int:
+def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
     if path.suffix.lower() in (".yaml", ".yml"):  # quiz answers: no code to run
         from normkatas.app.quiz import grade_answers_file
 
@@ -156,12 +167,16 @@ def _grade_one(args: argparse.Namespace, path: Path) -> int:
         from normkatas.notebook.remap import remap_result
 
         result = remap_result(result, nb, display=str(path))
-    arrays = failing_outputs(prepared, result, outcomes) if args.format == "html" else None
+    from normkatas.app.student_view import allowed_arrays, student_result
+
+    result = student_result(args, result, support)  # disclosure policy; machine notes to stderr
+    arrays = (allowed_arrays(args, result, failing_outputs(prepared, result, outcomes))
+              if args.format == "html" else None)
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
 
 
-def _watch(args: argparse.Namespace, submissions: list[Path]) -> int:
+def _watch(args: argparse.Namespace, submissions: list[Path], support: Support) -> int:
     from normkatas.app.watch import watch_command
 
     if len(submissions) != 1 or batch_requested(args):
@@ -171,7 +186,7 @@ def _watch(args: argparse.Namespace, submissions: list[Path]) -> int:
         print(f"grade: error: {exc}", file=sys.stderr, flush=True)
 
     return watch_command(
-        submissions[0], lambda: _grade_one(args, submissions[0]), report_error=report
+        submissions[0], lambda: _grade_one(args, submissions[0], support), report_error=report
     )
 
 

@@ -1,9 +1,15 @@
-"""`pytest --grade my_solution.py`: one pytest item per kata case.
+"""`pytest --normkatas-grade my_solution.py`: one pytest item per kata case.
+
+Options are namespaced (``--normkatas-grade``, ``--normkatas-kata``,
+``--normkatas-katas-dir``), so that they never collide with a project's own
+options.  The short forms ``--grade``, ``--grade-kata`` and
+``--grade-katas-dir`` are added too, after the project's conftest files are
+loaded, and only where no conftest or plugin already uses that name.
 
 Registered through the ``pytest11`` entry point, so pytest imports this
 module in every run: at import time it only defines hooks and node classes.
 The grader (numpy, msgspec, jinja2) is imported inside the hooks, and only
-when ``--grade`` is given.
+when ``--normkatas-grade`` (or ``--grade``) is given.
 
 The submission is graded once per session (one sandbox, one grading, at the
 first item that runs); each item passes or fails from its case in the
@@ -14,7 +20,8 @@ imported into pytest); ``pytest --grade FILE tests/`` collects both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,20 +36,65 @@ if TYPE_CHECKING:
     from normkatas.spec.model import Kata
 
 
+OPTIONS = (
+    # (namespaced option, short alias kept when no other plugin or conftest has it, dest, help)
+    ("--normkatas-grade", "--grade", "normkatas_grade", "FILE",
+     "grade FILE against its kata: one test per case"),
+    ("--normkatas-kata", "--grade-kata", "normkatas_kata", "ID",
+     "kata id (default: found from the functions FILE defines)"),
+    ("--normkatas-katas-dir", "--grade-katas-dir", "normkatas_katas_dir", "DIR",
+     "an extra folder of kata specs (repeatable)"),
+)
+GROUP = "normkatas"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("normkatas", "grading a normkatas submission")
-    group.addoption(
-        "--grade", metavar="FILE", default=None,
-        help="grade FILE against its kata: one test per case",
-    )
-    group.addoption(
-        "--grade-kata", metavar="ID", default=None,
-        help="kata id (default: found from the functions FILE defines)",
-    )
-    group.addoption(
-        "--grade-katas-dir", metavar="DIR", action="append", default=[],
-        help="an extra folder of kata specs (repeatable)",
-    )
+    """Only namespaced options here: they cannot collide with a project's own ``--grade``."""
+    group = parser.getgroup(GROUP, "grading a normkatas submission")
+    for name, _alias, dest, metavar, text in OPTIONS:
+        extra: dict[str, Any] = {"action": "append", "default": []} if name.endswith("dir") else {}
+        try:
+            group.addoption(name, dest=dest, metavar=metavar, help=text, **extra)
+        except Exception as exc:  # argparse.ArgumentError or pytest's ValueError
+            raise pytest.UsageError(
+                f"the normkatas pytest plugin cannot register {name}: another plugin already"
+                f" defines it ({exc}); disable one of them, e.g. with `-p no:normkatas`"
+            ) from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> Generator[None, object, object]:
+    """After the project's conftest files: the short aliases, where nothing else uses them."""
+    result = yield
+    taken = option_names(parser)
+    group = parser.getgroup(GROUP)
+    for name, alias, dest, metavar, _text in OPTIONS:
+        if alias in taken:
+            continue
+        extra: dict[str, Any] = {"action": "append"} if name.endswith("dir") else {}
+        group.addoption(alias, dest=dest, metavar=metavar, help=f"same as {name}", **extra)
+    return result
+
+
+def option_names(parser: pytest.Parser) -> set[str]:
+    """Every option string registered so far, in any group."""
+    groups = [parser._anonymous, *parser._groups]  # no public listing exists
+    return {n for g in groups for opt in g.options for n in opt.names()}
+
+
+_OUR_NAMES = (
+    (re.compile(r"--katas-dir\b"), "--normkatas-katas-dir"),
+    (re.compile(r"--kata\b(?!s)"), "--normkatas-kata"),
+)
+
+
+def own_options(message: str) -> str:
+    """A grader message with the `grade` command's options named as this plugin's."""
+    for pattern, ours in _OUR_NAMES:
+        message = pattern.sub(ours, message)
+    return message
 
 
 class _Session:
@@ -69,10 +121,10 @@ class _Session:
             try:
                 self._catalogue = self._load_catalogue()
                 self._kata = select_kata(
-                    self.target, self._catalogue, self.config.getoption("grade_kata")
+                    self.target, self._catalogue, self.config.getoption("normkatas_kata")
                 )
             except UsageError as exc:
-                raise GradeSetupError(str(exc)) from None
+                raise GradeSetupError(own_options(str(exc))) from None
         return self._kata
 
     def _start_sandbox(self) -> None:
@@ -92,10 +144,10 @@ class _Session:
         from normkatas.spec.library import KataLibrary
 
         base = self.config.invocation_params.dir
-        extra = [base / d for d in self.config.getoption("grade_katas_dir")]
+        extra = [base / d for d in self.config.getoption("normkatas_katas_dir") or []]
         for folder in extra:
             if not folder.is_dir():
-                raise GradeSetupError(f"--grade-katas-dir {folder}: no such folder")
+                raise GradeSetupError(f"--normkatas-katas-dir {folder}: no such folder")
         return KataLibrary.from_dirs([*project_katas_dirs(base), *extra])
 
     def result(self) -> Result:
@@ -110,6 +162,8 @@ class _Session:
         return self._result
 
     def _grade(self) -> Result:
+        import msgspec
+
         from normkatas.grading.prepare import grade_submission, prepare
         from normkatas.grading.reference import ReferenceFailure
         from normkatas.spec.load import SpecError
@@ -119,10 +173,17 @@ class _Session:
         try:
             prepared = prepare(kata, [self._catalogue.solutions_dir_for(kata.id)])
         except (SpecError, ReferenceFailure) as exc:
-            raise GradeSetupError(f"the kata {kata.id} cannot be graded: {exc}") from None
-        return grade_submission(
+            raise GradeSetupError(
+                f"the kata {kata.id} cannot be graded: {own_options(str(exc))}"
+            ) from None
+        from normkatas.app.platform import split_warnings
+        from normkatas.report.disclosure import apply_policy
+
+        result = grade_submission(
             self.target, prepared, self._sandbox, display_name=_display(self.config, self.target)
         )
+        student, _machine = split_warnings(result.warnings)  # about the machine, not the code
+        return apply_policy(msgspec.structs.replace(result, warnings=student))
 
     def close(self) -> None:
         if self._stack is not None:
@@ -144,14 +205,20 @@ class CaseFailed(Exception):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    option = config.getoption("grade", None)
+    option = config.getoption("normkatas_grade", None)
     if not option:
         return
     target = (config.invocation_params.dir / option).resolve()
     if not target.is_file():
-        raise pytest.UsageError(f"--grade {option}: no such file")
+        raise pytest.UsageError(f"--normkatas-grade {option}: no such file")
     if target.suffix != ".py":
-        raise pytest.UsageError(f"--grade {option}: not a Python file")
+        raise pytest.UsageError(f"--normkatas-grade {option}: not a Python file")
+    from normkatas.app.platform import PlatformUnsupported, require_grading_support
+
+    try:
+        require_grading_support()
+    except PlatformUnsupported as exc:
+        raise pytest.UsageError(str(exc)) from None
     session = _Session(config, target)
     config.stash[_SESSION] = session
     config.add_cleanup(session.close)

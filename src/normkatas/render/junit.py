@@ -5,8 +5,9 @@ One ``<testsuite>`` per submission (named after the kata and the file), one
 ``<failure>`` whose message is the first diagnosis title about it (or
 ``mismatch``) and whose text is the terminal rendering of that case and its
 diagnoses; a case that could not run carries an ``<error>``.  Hidden cases
-carry no data.  Every string goes through `clean`, so the document is valid
-XML 1.0 whatever the student printed.
+carry no data.  ``time`` is the case's own duration (`CaseResult.duration_ms`,
+measured around the call in the sandbox), in seconds.  Every string goes
+through `clean`, so the document is valid XML 1.0 whatever the student printed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ class TestCase:
 
 
 def _seconds(ms: float) -> str:
-    return f"{ms / 1000:.3f}"
+    """Seconds with microseconds: a case takes well under a millisecond, which
+    three decimals would show as ``0.000``.  Jenkins' junit-10.xsd (SUREFIRE_TIME)
+    allows up to six decimals."""
+    if not ms > 0 or ms == float("inf"):
+        return "0.000000"
+    return f"{ms / 1000:.6f}"
 
 
 def _testcase(result: Result, case: CaseResult, verbose: bool) -> TestCase:
