@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_support import WRONG_LAYER_NORM, require_pipeline, run_grade
+from tests.support.batch import WRONG_LAYER_NORM, require_pipeline, run_grade
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +80,7 @@ def test_allowed_arrays_follow_the_policy() -> None:
     import argparse
 
     from normkatas.app.student_view import allowed_arrays
-    from tests.render_fixtures import failed_layer_norm
+    from tests.support.render import failed_layer_norm
 
     result = failed_layer_norm()
     arrays = {c.name: "array" for c in result.cases}

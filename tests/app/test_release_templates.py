@@ -20,6 +20,8 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from normkatas._version import __version__
+
 REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / "classroom" / "requirements-grader.txt"
 RELEASE = REPO / ".github" / "workflows" / "release.yml"
@@ -33,7 +35,8 @@ else:  # pragma: no cover
 
 def _project() -> dict[str, Any]:
     data: dict[str, Any] = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    return data["project"]  # type: ignore[no-any-return]
+    project: dict[str, Any] = data["project"]
+    return {**project, "version": __version__}  # the version has one home: _version.py
 
 
 def _requirements() -> list[str]:

@@ -36,7 +36,7 @@ from normkatas.render.classroom import MAX_ENTRIES, classroom_b64
 from normkatas.report.disclosure import Policy, apply_policy
 from normkatas.report.result import CaseResult, Diagnosis, Mismatch, Result, Row
 from normkatas.spec.library import KataLibrary
-from tests.render_fixtures import ALL, LAYER_NORM
+from tests.support.render import ALL, LAYER_NORM
 
 MAX_ARG_STRLEN = 131072
 RUNNER = "normkatas"
@@ -188,7 +188,7 @@ def test_the_summary_points_at_the_full_report() -> None:
 
 
 def test_hidden_cases_and_the_policy_hold_in_the_classroom_result() -> None:
-    from tests.render_fixtures import failed_layer_norm
+    from tests.support.render import failed_layer_norm
 
     shown = apply_policy(failed_layer_norm(), Policy(level="verdict"))
     text = base64.b64decode(classroom_b64(shown)).decode()

@@ -23,7 +23,7 @@ import pytest
 from normkatas.render import render
 from normkatas.report.disclosure import Policy, apply_policy
 from normkatas.report.result import CaseResult, Diagnosis, Result
-from tests.render_fixtures import ALL, LAYER_NORM, failed_layer_norm
+from tests.support.render import ALL, LAYER_NORM, failed_layer_norm
 
 NOT_YET = ("hidden", "after_due_date", "after_published")
 
@@ -112,7 +112,7 @@ def test_the_policy_holds_in_gradescope_output() -> None:
 def test_results_validate_against_the_schema() -> None:
     import jsonschema
 
-    from tests.render_fixtures import SNAPSHOTS
+    from tests.support.render import SNAPSHOTS
 
     schema = json.loads((SNAPSHOTS.parents[1] / "schemas" / "gradescope.schema.json").read_text())
     for make in (failed_layer_norm, _only_hidden_fails, *ALL.values()):

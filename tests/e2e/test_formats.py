@@ -12,9 +12,10 @@ import pytest
 
 from normkatas.render.exercism import OUTPUT_LIMIT, cut_bytes, exercism_results
 from normkatas.report.result import Captured
-from tests.batch_support import REPO, RIGHT_BN, WRONG_LAYER_NORM, env, require_pipeline, run_grade
 from tests.render.test_classroom_reporter import RUNNER, report
-from tests.render_fixtures import failed_layer_norm
+from tests.support import REPO
+from tests.support.batch import RIGHT_BN, WRONG_LAYER_NORM, env, require_pipeline, run_grade
+from tests.support.render import failed_layer_norm
 
 RUN_SH = REPO / "classroom" / "exercism" / "run.sh"
 
