@@ -11,7 +11,6 @@ returned the right shapes (cases and probes).
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,9 @@ from normkatas.spec.model import Kata
 
 MAX_DEVIATIONS = 3
 MAX_CANDIDATES = 1500
-BUDGET_SECONDS = 0.5
+MAX_EVALUATIONS = 6000
+"""The search's budget, in candidate-on-item comparisons (a count of work, never a
+time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
 
 
@@ -181,19 +182,26 @@ def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
 
 
 def fit(
-    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]]
+    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]],
+    budget: int = MAX_EVALUATIONS,
 ) -> FitResult:
     items = fit_items(ctx)
     if ctx.family is None or not items:
         return FitResult(None, stages=stages)
-    start = time.perf_counter()
+    spent = 0
     found: list[Candidate] = []
     for candidate in candidates(ctx.family, stages, groupings):
         if found and candidate.cost > found[0].cost:
             break
-        if time.perf_counter() - start > BUDGET_SECONDS:
+        fits = True
+        for item in items:
+            spent += 1
+            if not matches(ctx, item, candidate):
+                fits = False
+                break
+        if spent > budget:
             return FitResult(None, stages=stages)
-        if all(matches(ctx, item, candidate) for item in items):
+        if fits:
             found.append(candidate)
     if not found:
         return FitResult(None, stages=stages)
