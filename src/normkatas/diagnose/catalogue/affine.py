@@ -157,4 +157,24 @@ AFFINE_WRONG_AXIS = Entry(
     evidence=PER_CHANNEL,
 )
 
-ENTRIES = [GAMMA_BETA_SWAPPED, MISSING_AFFINE, MISSING_GAMMA, MISSING_BETA, AFFINE_WRONG_AXIS]
+GAMMA_BEFORE_NORMALIZING = Entry(
+    id="gamma-before-normalizing",
+    category="affine",
+    variant=Variant("affine", ("gamma-first",)),
+    text=Text(
+        title="gamma multiplied in before normalizing, where it cancels",
+        notes=(
+            "your output matches normalizing {gamma} * {input} and then adding {beta}",
+            "normalizing divides out any scale shared by a statistics group, so {gamma} is"
+            " lost (only its sign and its effect on epsilon remain); the scale belongs after"
+            " the normalization",
+        ),
+        help="normalize {input} first, then multiply by {gamma} and add {beta}",
+        help_code=AFFINE_CODE,
+    ),
+    source=(r"\b{gamma}\b[^=]*\*\s*\(?\s*{input}\b", r"{input}\b\s*\*\s*\w*{gamma}"),
+    evidence=PER_CHANNEL,
+)
+
+ENTRIES = [GAMMA_BETA_SWAPPED, MISSING_AFFINE, MISSING_GAMMA, MISSING_BETA, AFFINE_WRONG_AXIS,
+           GAMMA_BEFORE_NORMALIZING]

@@ -81,6 +81,46 @@ RETURNED_STD = Entry(
     evidence=(EvidenceSpec("output", "{output}, {where}", output="var"),),
 )
 
+RETURNED_VAR_PLUS_EPS = Entry(
+    id="returned-var-plus-epsilon",
+    category="output",
+    variant=Variant("var_out", ("var+eps", "std+eps")),
+    text=Text(
+        title="the denominator returned where the variance was asked",
+        notes=(
+            "the {var_name} you return is {value_text}, the quantity you divide by, not the"
+            " variance itself",
+            "epsilon only keeps the division finite; the statistic the kata asks for is the"
+            " plain variance",
+        ),
+        help="return the variance before adding epsilon",
+        help_code="return {returns_code}",
+    ),
+    source=(r"^\s*return\b",),
+    evidence=(EvidenceSpec("output", "{output}, {where}", output="var"),),
+)
+
+OUTPUT_STATISTICS = Entry(
+    id="output-statistics-returned",
+    category="output",
+    variant=Variant("stats_out", ("output",)),
+    text=Text(
+        title="statistics of the output returned instead of the input's",
+        notes=(
+            "the mean and variance you return are those of the normalized output (mean"
+            " {beta}, variance about {gamma} squared), not those of {input}",
+            "the kata asks for the batch statistics used to normalize {input}",
+        ),
+        help="return the mean and variance computed from {input}",
+        help_code="return {returns_code}",
+    ),
+    source=(r"^\s*return\b",),
+    evidence=(
+        EvidenceSpec("output", "{output}, {where}", output="mean"),
+        EvidenceSpec("output", "{output}, {where}", output="var"),
+    ),
+)
+
 WRONG_RETURN_ORDER = Entry(
     id="wrong-return-order",
     category="output",
@@ -169,5 +209,6 @@ UNRECOGNISED = Entry(
     detect=_unrecognised,
 )
 
-ENTRIES = [RETURNED_STD, WRONG_RETURN_ORDER, NON_FINITE_OUTPUT, MUTATED_INPUT]
+ENTRIES = [RETURNED_STD, RETURNED_VAR_PLUS_EPS, OUTPUT_STATISTICS, WRONG_RETURN_ORDER,
+           NON_FINITE_OUTPUT, MUTATED_INPUT]
 LAST = [UNRECOGNISED]

@@ -91,6 +91,8 @@ def group_stats(
     x: np.ndarray, grouping: Grouping, kwargs: Mapping[str, Any], layout: Layout, ddof: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(mean, var) broadcast like ``x``, (mean, var) with reduced axes dropped, m."""
+    if grouping.rows_axis is not None:
+        return _row_stats(x, grouping.rows_axis, ddof)
     channel = layout.channel
     groups = grouping.count(kwargs, x.shape[channel]) if channel is not None else None
     if grouping.grouped and channel is not None:
@@ -99,9 +101,12 @@ def group_stats(
         size = x.shape[channel]
         if groups < 1 or size % groups:
             raise ValueError("groups do not divide the channels")
-        shape = (*x.shape[:channel], groups, size // groups, *x.shape[channel + 1 :])
+        split = (size // groups, groups) if grouping.interleaved else (groups, size // groups)
+        shape = (*x.shape[:channel], *split, *x.shape[channel + 1 :])
         xr = x.reshape(shape)
         axes, _ = reduce_axes(grouping.axes, groups, channel)
+        if grouping.interleaved:  # the channel's position within a group comes first
+            axes = tuple(sorted(channel if a == channel + 1 else a for a in axes))
     else:
         xr = x
         axes = tuple(sorted(grouping.axes))
@@ -115,6 +120,23 @@ def group_stats(
     full_mean = np.broadcast_to(mean, xr.shape).reshape(x.shape)
     full_var = np.broadcast_to(var, xr.shape).reshape(x.shape)
     return full_mean, full_var, np.squeeze(mean, axis=axes), np.squeeze(var, axis=axes), m
+
+
+def _row_stats(
+    x: np.ndarray, axis: int, ddof: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """`group_stats` for statistics per row of ``x.reshape(x.shape[axis], -1)``."""
+    if axis >= x.ndim or x.shape[axis] < 1:
+        raise ValueError("no such axis")
+    rows = x.reshape(x.shape[axis], -1)
+    m = rows.shape[1]
+    with np.errstate(all="ignore"):
+        mean = rows.mean(axis=1, keepdims=True)
+        sq = ((rows - mean) ** 2).sum(axis=1, keepdims=True)
+        var = sq / (m - ddof) if m - ddof > 0 else sq * np.nan
+    full_mean = np.broadcast_to(mean, rows.shape).reshape(x.shape)
+    full_var = np.broadcast_to(var, rows.shape).reshape(x.shape)
+    return full_mean, full_var, mean.ravel(), var.ravel(), m
 
 
 def place(

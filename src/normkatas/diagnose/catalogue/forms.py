@@ -1,0 +1,185 @@
+"""Numbers right, form wrong: the right formula, returned in a lossy form.
+
+Each detector claims its mistake only when EVERY call where the student
+returned the right shapes agrees with the reference once that form is
+applied to it (rounded to k decimals, truncated to integers, computed in
+float32), and at least one case fails because of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from normkatas.diagnose.catalogue.common import names, plural
+from normkatas.diagnose.context import Context, Item, allclose
+from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text
+from normkatas.sandbox.types import ArrayValue, SequenceValue, Value
+
+MAX_DECIMALS = 8
+FLOAT32_RTOL = 1e-3
+"""How far a float32 computation may drift, relative to the output's scale."""
+
+
+def _dtypes(value: Value | None) -> list[str]:
+    if isinstance(value, ArrayValue):
+        return [value.dtype]
+    if isinstance(value, SequenceValue):
+        return [v.dtype for v in value.items if isinstance(v, ArrayValue)]
+    return []
+
+
+def _shaped(ctx: Context) -> list[Item]:
+    return [i for i in ctx.items if i.shaped and i.outputs is not None and i.reference]
+
+
+def _failing(ctx: Context) -> list[Item]:
+    return [i for i in ctx.cases if i.separated]
+
+
+def _all(items: list[Item], same: Callable[[np.ndarray, np.ndarray], bool]) -> bool:
+    for item in items:
+        assert item.outputs is not None and item.reference is not None
+        for a, b in zip(item.outputs, item.reference, strict=True):
+            if not same(a, b):
+                return False
+    return True
+
+
+def _finding(entry: Entry, ctx: Context, failing: list[Item], **facts: object) -> list[Finding]:
+    facts = {"cases": names(failing), "count": plural(len(failing), "case"), **facts}
+    return [Finding(entry, dict(facts), cases=[i.key for i in failing])]
+
+
+def _integer(ctx: Context) -> list[Finding]:
+    failing = _failing(ctx)
+    if not failing or not any(
+        d.startswith(("int", "uint")) for i in failing if i.call is not None
+        for d in _dtypes(i.call.value)
+    ):
+        return []
+    items = _shaped(ctx)
+    for name, fn in (("truncated", np.trunc), ("rounded", np.round), ("floored", np.floor)):
+        if all(_integral_or_right(i, fn) for i in items):
+            return _finding(INTEGER_OUTPUT, ctx, failing, how=name)
+    return []
+
+
+def _integral_or_right(item: Item, fn: Callable[[np.ndarray], np.ndarray]) -> bool:
+    """Integer outputs equal ``fn`` of the reference; the others are right."""
+    assert item.outputs is not None and item.reference is not None
+    dtypes = _dtypes(item.call.value) if item.call is not None else []
+    if len(dtypes) != len(item.outputs):
+        return False
+    for dtype, a, b in zip(dtypes, item.outputs, item.reference, strict=True):
+        with np.errstate(all="ignore"):
+            if dtype.startswith(("int", "uint")):
+                if not np.array_equal(a, fn(b)):
+                    return False
+            elif not allclose(a, b, item.tol.rtol, item.tol.atol):
+                return False
+    return True
+
+
+def _rounded(ctx: Context) -> list[Finding]:
+    failing = _failing(ctx)
+    if not failing or _integer(ctx):
+        return []
+    items = _shaped(ctx)
+    for k in range(MAX_DECIMALS + 1):
+        if _all(items, lambda a, b, k=k: _rounded_to(a, b, k)):
+            return _finding(ROUNDED_OUTPUT, ctx, failing, decimals=k)
+    return []
+
+
+def _rounded_to(a: np.ndarray, b: np.ndarray, decimals: int) -> bool:
+    """``a`` holds values with ``decimals`` decimals, each within half a unit of ``b``
+    (to float32's precision: a float32 input is rounded in float32)."""
+    with np.errstate(all="ignore"):
+        if not allclose(a, np.round(a, decimals), 1e-6, 1e-9):
+            return False
+        half = 0.5 * 10.0**-decimals
+        return bool(np.all(np.abs(a - b) <= half * (1 + 1e-3) + 1e-6 * np.abs(b)))
+
+
+def _float32(ctx: Context) -> list[Finding]:
+    failing = _failing(ctx)
+    if not failing:
+        return []
+    x = ctx.param("input")
+    if not all(np.asarray(i.kwargs.get(x)).dtype == np.float64 for i in failing):
+        return []
+    items = _shaped(ctx)
+
+    def single(a: np.ndarray, b: np.ndarray) -> bool:
+        with np.errstate(all="ignore"):
+            representable = np.array_equal(a, a.astype(np.float32).astype(np.float64),
+                                           equal_nan=True)
+        scale = float(np.max(np.abs(b), initial=0.0)) if np.isfinite(b).all() else 0.0
+        return representable and allclose(a, b, FLOAT32_RTOL, FLOAT32_RTOL * max(scale, 1.0))
+
+    if not _all(items, single):
+        return []
+    return _finding(FLOAT32_PRECISION, ctx, failing)
+
+
+INTEGER_OUTPUT = Entry(
+    id="integer-output",
+    category="output",
+    text=Text(
+        title="output returned as integers",
+        notes=(
+            "your values are the reference's {how} to whole numbers: the formula is right, but"
+            " the array holding the result has an integer dtype ({count}: {cases})",
+            "an integer array (np.zeros_like of an integer array, astype(int), np.empty(...,"
+            " dtype=int)) cuts off every fraction it is given",
+        ),
+        help="create the output as a float array",
+        help_code="{output} = np.zeros({input}.shape, dtype=np.float64)",
+    ),
+    source=(r"astype\(\s*(np\.)?u?int", r"dtype\s*=\s*(np\.)?u?int", r"\bint\(",
+            r"zeros_like\(", r"empty_like\("),
+    evidence=(EvidenceSpec("output", "{output}, {where}"),),
+    detect=_integer,
+)
+
+ROUNDED_OUTPUT = Entry(
+    id="rounded-output",
+    category="output",
+    text=Text(
+        title="output rounded to {decimals} decimals",
+        notes=(
+            "your values equal the reference's rounded to {decimals} decimals on every input"
+            " tried: the formula is right, the rounding loses the rest ({count}: {cases})",
+            "the statement prints rounded values to be readable; the function returns them in"
+            " full",
+        ),
+        help="return the values without rounding them",
+        help_code="return {returns_code}",
+    ),
+    source=(r"\bround\(", r"np\.around\("),
+    evidence=(EvidenceSpec("output", "{output}, {where}"),),
+    detect=_rounded,
+)
+
+FLOAT32_PRECISION = Entry(
+    id="float32-precision",
+    category="output",
+    text=Text(
+        title="computed in float32 on float64 input",
+        notes=(
+            "your values agree with the reference to float32's precision (about 7 significant"
+            " digits) and hold exactly float32 values: this is precision, not the formula"
+            " ({count}: {cases})",
+            "with a large mean and a small spread, x - mean cancels most of those digits",
+        ),
+        help="keep the input's float64: drop the cast to np.float32",
+        help_code="{input} = np.asarray({input}, dtype=np.float64)",
+    ),
+    source=(r"float32",),
+    evidence=(EvidenceSpec("output", "{output}, {where}"),),
+    detect=_float32,
+)
+
+ENTRIES = [INTEGER_OUTPUT, ROUNDED_OUTPUT, FLOAT32_PRECISION]
