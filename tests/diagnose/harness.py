@@ -83,7 +83,7 @@ def prepared(kata_id: str) -> Prepared:
     return Prepared(prepare_kata(kata, [SOLUTIONS]))
 
 
-# -- the sandbox's value conversion, in-process --------------------------------------
+# -- the sandbox's value conversion (sandbox/codec.py), in-process ---------------------
 
 
 def to_value(obj: Any, depth: int = 0) -> Value:
@@ -92,11 +92,11 @@ def to_value(obj: Any, depth: int = 0) -> Value:
     if isinstance(obj, (bool, int, float, np.generic)) and not isinstance(obj, str):
         a = np.asarray(obj)
         if a.dtype.kind in "biuf":
-            return ArrayValue(a.copy(), a.shape, str(a.dtype))
+            return ArrayValue(a.copy(), a.shape, a.dtype.str)
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind not in "biufc":
-            return ArrayValue(None, obj.shape, str(obj.dtype), refused="not numeric")
-        return ArrayValue(np.array(obj), obj.shape, str(obj.dtype))
+            return ArrayValue(None, obj.shape, obj.dtype.str, refused="not numeric")
+        return ArrayValue(np.array(obj), obj.shape, obj.dtype.str)
     if isinstance(obj, (tuple, list)) and depth == 0:
         kind = "tuple" if isinstance(obj, tuple) else "list"
         return SequenceValue(kind, tuple(to_value(o, 1) for o in obj))

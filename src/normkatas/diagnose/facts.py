@@ -125,6 +125,7 @@ def base(kata: Kata, entries: Sequence[Entry], submission: str = "") -> dict[str
     a = affine_axis(kata)
     facts["last_letter"] = layout.letter(layout.ndim - 1)
     facts["affine_letter"] = layout.letter(a) if a is not None else "C"
+    facts["affine_noun"] = layout.noun(a) if a is not None else "channel"
     shape = ["1"] * layout.ndim
     if a is not None:
         shape[a] = "-1"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from normkatas.diagnose.entry import Entry, EvidenceSpec, Text, Variant
+import re
+
+import numpy as np
+
+from normkatas.diagnose.catalogue.common import failed_calls
+from normkatas.diagnose.context import Context
+from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
+from normkatas.report.result import SourceLine
+
+BROADCAST = r"could not be broadcast together"
 
 FAMILY = frozenset({"norm-backward"})
 DX = (
@@ -144,5 +153,51 @@ DGAMMA_FROM_X = Entry(
     evidence=(EvidenceSpec("output", "{output}, {where}", output="dgamma"),),
 )
 
-ENTRIES = [MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, MISSING_MEAN_TERM, MISSING_VAR_TERM,
+def _summed_over_features(ctx: Context) -> list[Finding]:
+    """numpy's error for an (N,) sum against (N, D): a sum over axis 1, where the
+    gradients of per-feature parameters sum over axis 0."""
+    items = []
+    for item in failed_calls(ctx, "exception"):
+        assert item.call is not None
+        exc = item.call.exception
+        x = np.asarray(item.kwargs.get(ctx.param("input")))
+        if exc is None or x.ndim != 2 or x.shape[0] == x.shape[1] or not re.search(
+            BROADCAST, exc.message
+        ):
+            continue
+        shapes = re.findall(r"\(([\d,\s]*)\)", exc.message)
+        if f"{x.shape[0]}," not in [s.replace(" ", "") for s in shapes]:
+            continue
+        items.append(item)
+    if not items:
+        return []
+    found = ctx.find_line(r"sum\([^#]*axis\s*=\s*1\b")
+    source = (SourceLine(line=found[0], text=found[1], column=found[2], end_column=found[3])
+              if found is not None else None)
+    return [Finding(
+        SUMMED_OVER_FEATURES, {}, cases=[i.key for i in items], source=source,
+        messages=tuple(i.call.exception.message for i in items if i.call and i.call.exception),
+    )]
+
+
+SUMMED_OVER_FEATURES = Entry(
+    id="gradient-summed-over-features",
+    category="statistics",
+    families=FAMILY,
+    detect=_summed_over_features,
+    explains=BROADCAST,
+    text=Text(
+        title="a gradient summed over the features instead of over the batch",
+        notes=(
+            "numpy reports an array of shape (N,) against one of shape (N, D): a sum over"
+            " axis 1 leaves one value per sample",
+            "dgamma and dbeta belong to per-feature parameters, so they sum over the batch,"
+            " axis 0, and have shape (D,)",
+        ),
+        help="sum over axis 0",
+        help_code="dbeta = {dout}.sum(axis=0)\ndgamma = ({dout} * x_hat).sum(axis=0)",
+    ),
+)
+
+ENTRIES = [SUMMED_OVER_FEATURES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, MISSING_MEAN_TERM, MISSING_VAR_TERM,
            DVAR_EXPONENT, DGAMMA_FROM_X, DGAMMA_DBETA_SWAPPED]

@@ -22,12 +22,18 @@ FLOAT32_RTOL = 1e-3
 """How far a float32 computation may drift, relative to the output's scale."""
 
 
-def _dtypes(value: Value | None) -> list[str]:
-    if isinstance(value, ArrayValue):
-        return [value.dtype]
-    if isinstance(value, SequenceValue):
-        return [v.dtype for v in value.items if isinstance(v, ArrayValue)]
-    return []
+def _kinds(value: Value | None) -> list[str]:
+    """The numpy kind of each returned array (``i`` integer, ``f`` float...)."""
+    values = [value] if isinstance(value, ArrayValue) else (
+        list(value.items) if isinstance(value, SequenceValue) else [])
+    out = []
+    for v in values:
+        if isinstance(v, ArrayValue):
+            try:
+                out.append(np.dtype(v.dtype).kind)
+            except TypeError:
+                out.append("?")
+    return out
 
 
 def _shaped(ctx: Context) -> list[Item]:
@@ -55,8 +61,7 @@ def _finding(entry: Entry, ctx: Context, failing: list[Item], **facts: object) -
 def _integer(ctx: Context) -> list[Finding]:
     failing = _failing(ctx)
     if not failing or not any(
-        d.startswith(("int", "uint")) for i in failing if i.call is not None
-        for d in _dtypes(i.call.value)
+        kind in "iu" for i in failing if i.call is not None for kind in _kinds(i.call.value)
     ):
         return []
     items = _shaped(ctx)
@@ -69,12 +74,12 @@ def _integer(ctx: Context) -> list[Finding]:
 def _integral_or_right(item: Item, fn: Callable[[np.ndarray], np.ndarray]) -> bool:
     """Integer outputs equal ``fn`` of the reference; the others are right."""
     assert item.outputs is not None and item.reference is not None
-    dtypes = _dtypes(item.call.value) if item.call is not None else []
-    if len(dtypes) != len(item.outputs):
+    kinds = _kinds(item.call.value) if item.call is not None else []
+    if len(kinds) != len(item.outputs):
         return False
-    for dtype, a, b in zip(dtypes, item.outputs, item.reference, strict=True):
+    for kind, a, b in zip(kinds, item.outputs, item.reference, strict=True):
         with np.errstate(all="ignore"):
-            if dtype.startswith(("int", "uint")):
+            if kind in "iu":
                 if not np.array_equal(a, fn(b)):
                     return False
             elif not allclose(a, b, item.tol.rtol, item.tol.atol):

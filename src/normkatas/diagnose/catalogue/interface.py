@@ -76,7 +76,7 @@ def _wrong_type(ctx: Context) -> list[Finding]:
                          "got_kind": part.type_name if isinstance(part, OtherValue) else "value"}
                 return [Finding(WRONG_RETURN_TYPE, facts, form=form,
                                 cases=[i.key for i in items])]
-    if isinstance(value, SequenceValue) and n == 1:
+    if isinstance(value, SequenceValue) and n == 1 and got.startswith("a nested"):
         form = "list"
     facts = {"got": got, "want": want, "cases": names(items), "part": declared}
     return [Finding(WRONG_RETURN_TYPE, facts, form=form, cases=[i.key for i in items])]

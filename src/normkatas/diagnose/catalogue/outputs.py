@@ -54,10 +54,20 @@ def _unrecognised(ctx: Context) -> list[Finding]:
     if not items:
         return []
     facts = {"cases": names(items), "count": plural(len(items), "case")}
+    form = ""
+    shown = next((i for i in items if i.visible), None)
+    if shown is not None:
+        from normkatas.diagnose.stages import check, sentence
+
+        found = sentence(check(ctx, shown))
+        if found:
+            facts.update(stages=found, where=f"on {shown.label}")
+            form = "stages"
     return [
         Finding(
             UNRECOGNISED,
             facts,
+            form=form,
             cases=[i.key for i in items],
             confidence="likely",
             counterexample=counterexample(ctx, lambda i: True),
@@ -206,6 +216,18 @@ UNRECOGNISED = Entry(
         help="compute the mean, the variance, x_hat and the output one at a time on the"
         " smallest failing input below, and compare each with the formula in the statement",
     ),
+    forms={
+        "stages": Text(
+            title="no known mistake matches your output",
+            notes=(
+                "checked one stage at a time {where}: {stages}",
+                "your output differs from the reference on {count} ({cases}), and no"
+                " combination of the mistakes this grader knows reproduces it",
+            ),
+            help="print that stage's values on the smallest failing input below and compare"
+            " them with the formula in the statement",
+        )
+    },
     detect=_unrecognised,
 )
 

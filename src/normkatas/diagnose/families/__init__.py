@@ -145,6 +145,8 @@ def place(
     """A per-channel parameter shaped to broadcast along ``axis`` (numpy's own
     trailing alignment when ``mode`` is ``last-axis``)."""
     p = f64(param)
+    if mode == "batch-axis" and p.ndim == 1 and ndim > 1:
+        return p.reshape([-1] + [1] * (ndim - 1))  # a column: lined up with the batch axis
     if mode == "last-axis" or axis is None or p.ndim != 1:
         return p
     shape = [1] * ndim
@@ -159,7 +161,7 @@ def affine(kata: Kata, kwargs: Mapping[str, Any], x_hat: np.ndarray, mode: str) 
     g = place(gamma, mode, axis, x_hat.ndim)
     b = place(beta, mode, axis, x_hat.ndim)
     out: np.ndarray = x_hat  # "none"
-    if mode in ("right", "last-axis"):
+    if mode in ("right", "last-axis", "batch-axis"):
         out = g * x_hat + b
     elif mode == "swapped":
         out = b * x_hat + g
@@ -179,6 +181,8 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
     axis = affine_axis(kata)
     if axis is not None and kata.structure is not None and axis != len(kata.structure.layout) - 1:
         values.append("last-axis")
+    if axis is not None and kata.structure is not None and axis != 0 and role(kata, "gamma"):
+        values.append("batch-axis")
     return tuple(values)
 
 
