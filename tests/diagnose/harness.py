@@ -27,6 +27,7 @@ from normkatas.diagnose import DiagnosisInput
 from normkatas.grading.prepare import PreparedKata, build_result, diagnosis_input, make_jobs
 from normkatas.grading.prepare import prepare as prepare_kata
 from normkatas.report.result import CaseResult, Diagnosis, Result
+from normkatas.sandbox.capture import MAX_DEPTH
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
@@ -97,9 +98,9 @@ def to_value(obj: Any, depth: int = 0) -> Value:
         if obj.dtype.kind not in "biufc":
             return ArrayValue(None, obj.shape, obj.dtype.str, refused="not numeric")
         return ArrayValue(np.array(obj), obj.shape, obj.dtype.str)
-    if isinstance(obj, (tuple, list)) and depth == 0:
+    if isinstance(obj, (tuple, list)) and depth < MAX_DEPTH:  # (sandbox/capture.py)
         kind = "tuple" if isinstance(obj, tuple) else "list"
-        return SequenceValue(kind, tuple(to_value(o, 1) for o in obj))
+        return SequenceValue(kind, tuple(to_value(o, depth + 1) for o in obj))
     return OtherValue(type(obj).__name__, repr(obj)[:80])
 
 

@@ -99,7 +99,9 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
             if g and g.axes and not g.grouped and not any(same(g, h, kwargs) for h, _ in
                                                                  groupings):
                 groupings.append((g, 1))
-    result = fit(ctx, stages, groupings)
+    needs = {expected: "spread"} if observed is not None and not same(observed, expected, kwargs) \
+        and "spread" in stages else {}
+    result = fit(ctx, stages, groupings, needs=needs)
     formula = Formula(result, observed)
     findings: list[Finding] = []
     used = result.best.grouping if result.best is not None else observed
@@ -158,8 +160,8 @@ def _value_facts(ctx: Context, stage: str, value: str) -> dict[str, str]:
         return {"value_text": {"var+eps": f"var + {eps}", "std+eps": f"sqrt(var + {eps})",
                                "std": "sqrt(var)"}.get(value, value)}
     if stage == "spread" and ctx.layout is not None:
-        from normkatas.diagnose.families.normalization import other_axes
         from normkatas.diagnose.facts import axes_text
+        from normkatas.diagnose.families.normalization import other_axes
 
         axes = other_axes(ctx.layout, value)
         if axes is not None:

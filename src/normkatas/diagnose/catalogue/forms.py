@@ -8,6 +8,7 @@ float32), and at least one case fails because of it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -26,11 +27,11 @@ def _kinds(value: Value | None) -> list[str]:
     """The numpy kind of each returned array (``i`` integer, ``f`` float...)."""
     values = [value] if isinstance(value, ArrayValue) else (
         list(value.items) if isinstance(value, SequenceValue) else [])
-    out = []
+    out: list[str] = []
     for v in values:
         if isinstance(v, ArrayValue):
             try:
-                out.append(np.dtype(v.dtype).kind)
+                out.append(str(np.dtype(v.dtype).kind))
             except TypeError:
                 out.append("?")
     return out
@@ -93,7 +94,7 @@ def _rounded(ctx: Context) -> list[Finding]:
         return []
     items = _shaped(ctx)
     for k in range(MAX_DECIMALS + 1):
-        if _all(items, lambda a, b, k=k: _rounded_to(a, b, k)):
+        if _all(items, functools.partial(_rounded_to, decimals=k)):
             return _finding(ROUNDED_OUTPUT, ctx, failing, decimals=k)
     return []
 

@@ -36,9 +36,10 @@ def describe(value: Value) -> str:
             return f"an array of dtype {value.dtype}"
         return f"an array of shape {shape_text(value.shape)}"
     if isinstance(value, SequenceValue):
-        inner = {v.type_name for v in value.items if isinstance(v, OtherValue)}
+        inner = {v.kind if isinstance(v, SequenceValue) else v.type_name
+                 for v in value.items if isinstance(v, (SequenceValue, OtherValue))}
         if value.items and inner in ({"list"}, {"tuple"}) and all(
-            isinstance(v, OtherValue) for v in value.items
+            isinstance(v, (SequenceValue, OtherValue)) for v in value.items
         ):
             return f"a nested {value.kind} ({plural(len(value.items), next(iter(inner)))})"
         return f"a {value.kind} of {plural(len(value.items), 'value')}"
@@ -64,19 +65,20 @@ def _wrong_type(ctx: Context) -> list[Finding]:
     declared = ", ".join(o.name for o in ctx.kata.returns)
     want = "one numpy array" if n == 1 else f"a tuple of {n} values ({declared})"
     form = ""
-    first = ctx.cases[0].call.value if ctx.cases and ctx.cases[0].call is not None else None
-    value = next((v for i, v in _returned(ctx) if i is items[0]), first)
-    if isinstance(value, SequenceValue) and n > 1 and len(value.items) == n:
+    chosen: Value | None = next((v for i, v in _returned(ctx) if i is items[0]), None)
+    if isinstance(chosen, SequenceValue) and n > 1 and len(chosen.items) == n:
         # the right number of values: name the one that is not an array
-        for output, part in zip(ctx.kata.returns, value.items, strict=True):
+        for output, part in zip(ctx.kata.returns, chosen.items, strict=True):
             if not isinstance(part, ArrayValue):
-                got, want = f"{output.name} as {describe(part)}", "a numpy array"
+                shown = f"a {part.kind}" if isinstance(part, SequenceValue) else describe(part)
+                got, want = f"{output.name} as {shown}", "a numpy array"
                 form = "part"
                 facts = {"got": got, "want": want, "cases": names(items), "part": output.name,
-                         "got_kind": part.type_name if isinstance(part, OtherValue) else "value"}
+                         "got_kind": part.type_name if isinstance(part, OtherValue)
+                         else part.kind if isinstance(part, SequenceValue) else "value"}
                 return [Finding(WRONG_RETURN_TYPE, facts, form=form,
                                 cases=[i.key for i in items])]
-    if isinstance(value, SequenceValue) and n == 1 and got.startswith("a nested"):
+    if isinstance(chosen, SequenceValue) and n == 1 and got.startswith("a nested"):
         form = "list"
     facts = {"got": got, "want": want, "cases": names(items), "part": declared}
     return [Finding(WRONG_RETURN_TYPE, facts, form=form, cases=[i.key for i in items])]

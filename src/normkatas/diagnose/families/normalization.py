@@ -40,9 +40,8 @@ from normkatas.diagnose.families import (
     place,
     role,
 )
-from normkatas.diagnose.layout import Grouping, Layout, affine_axis
+from normkatas.diagnose.layout import Grouping, Layout, affine_axis, expected_grouping
 from normkatas.spec.model import Kata
-
 
 SPREADS = ("own", "global-mean", "sample-mean", "mean-of-parts", "whole", "layer", "instance",
            "activation")
@@ -50,7 +49,7 @@ SPREADS = ("own", "global-mean", "sample-mean", "mean-of-parts", "whole", "layer
 
 def other_axes(layout: Layout, spread: str) -> frozenset[int] | None:
     """The axes of another normalization (``layer``: all but the batch axis...)."""
-    batch, channel = layout.batch, layout.channel
+    batch = layout.batch
     if spread == "whole":
         return layout.all
     if spread == "layer" and batch is not None:
@@ -60,6 +59,34 @@ def other_axes(layout: Layout, spread: str) -> frozenset[int] | None:
     if spread == "activation" and batch is not None:
         return frozenset({batch})
     return None
+
+
+def spreads(kata: Kata) -> tuple[str, ...]:
+    """The spread variants that differ from the right variance for this kata's grouping
+    (the others could never be told apart from it)."""
+    if kata.structure is None:
+        return ("own",)
+    layout = Layout(kata.structure.layout)
+    expected = expected_grouping(kata)
+    if expected is None:
+        return ("own",)
+    out = ["own"]
+    batch = layout.batch
+    for spread in SPREADS[1:]:
+        if spread == "global-mean":
+            ok = expected.axes != layout.all or expected.grouped
+        elif spread == "sample-mean":
+            ok = batch is not None and layout.ndim > 1 and (
+                expected.axes != layout.all - {batch} or expected.grouped)
+        elif spread == "mean-of-parts":
+            ok = batch is not None and batch in expected.axes and len(expected.axes) > 1 \
+                and not expected.grouped
+        else:
+            axes = other_axes(layout, spread)
+            ok = axes is not None and (axes != expected.axes or expected.grouped)
+        if ok:
+            out.append(spread)
+    return tuple(out)
 
 
 def spread_stats(
@@ -110,7 +137,7 @@ class Normalization:
     def stages(self, kata: Kata) -> Stages:
         stages: Stages = {
             "center": ("mean", "none"),
-            "spread": SPREADS,
+            "spread": spreads(kata),
             "ddof": ("0", "1"),
             "eps": ("inside", "outside", "none") if role(kata, "epsilon") else ("inside",),
             "scale": ("sqrt", "var", "none"),
