@@ -95,3 +95,14 @@ def test_every_catalogue_mistake_that_can_be_shown_has_a_corpus_file() -> None:
     from normkatas.diagnose.catalogue import CATALOGUE
 
     assert {e.id for e in CATALOGUE} - runtime_only <= shown
+
+
+@pytest.mark.parametrize("path", WRONG, ids=[_id(p) for p in WRONG])
+def test_no_evidence_contradicts_its_claim(path: Path) -> None:
+    """Evidence shows the difference it is there for: in every diagnosis with
+    evidence, some row's yours and expected differ (a row that agrees may only say
+    which part is right: a missing beta leaves the variance alone)."""
+    result = run(path.parent.name, path)
+    for d in result.diagnoses:
+        if d.evidence:
+            assert any(e.yours != e.expected for e in d.evidence), describe([d])

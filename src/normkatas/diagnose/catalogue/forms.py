@@ -16,6 +16,8 @@ import numpy as np
 from normkatas.diagnose.catalogue.common import names, plural
 from normkatas.diagnose.context import Context, Item, allclose
 from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text
+from normkatas.diagnose.evidence import num
+from normkatas.report.result import Evidence
 from normkatas.sandbox.types import ArrayValue, SequenceValue, Value
 
 MAX_DECIMALS = 8
@@ -127,7 +129,33 @@ def _float32(ctx: Context) -> list[Finding]:
 
     if not _all(items, single):
         return []
-    return _finding(FLOAT32_PRECISION, ctx, failing)
+    found = _finding(FLOAT32_PRECISION, ctx, failing)
+    shown = next((i for i in failing if i.visible), None)
+    if shown is not None and shown.outputs is not None and shown.reference is not None:
+        found[0].evidence.append(_largest_difference(ctx, shown))
+    return found
+
+
+def _largest_difference(ctx: Context, item: Item) -> Evidence:
+    """The element furthest from the reference, in full: float32's 7 digits show."""
+    assert item.outputs is not None and item.reference is not None
+    best = (-1.0, 0, (), 0.0, 0.0)
+    for k, (a, b) in enumerate(zip(item.outputs, item.reference, strict=True)):
+        with np.errstate(all="ignore"):
+            rel = np.abs(a - b) / np.maximum(np.abs(b), 1e-12)
+        if rel.size and np.isfinite(rel).any():
+            i = int(np.nanargmax(np.where(np.isfinite(rel), rel, -1.0)))
+            if float(rel.ravel()[i]) > best[0]:
+                index = tuple(int(j) for j in np.unravel_index(i, a.shape))
+                best = (float(rel.ravel()[i]), k, index, float(a.ravel()[i]), float(b.ravel()[i]))
+    rel, k, index, yours, right = best
+    where = ", ".join(str(j) for j in index)
+    name = ctx.kata.returns[k].name + (f"[{where}]" if where else "")
+    return Evidence(
+        label=f"{name} on {item.label}: yours {yours:.9g}, reference {right:.9g}",
+        yours=[num(rel)], expected=[0.0],
+        note="relative difference; float32 keeps about 7 significant digits",
+    )
 
 
 INTEGER_OUTPUT = Entry(
@@ -178,13 +206,13 @@ FLOAT32_PRECISION = Entry(
             "your values agree with the reference to float32's precision (about 7 significant"
             " digits) and hold exactly float32 values: this is precision, not the formula"
             " ({count}: {cases})",
-            "with a large mean and a small spread, x - mean cancels most of those digits",
+            "where a group's spread is small next to its values (a large mean, a tiny variance),"
+            " x - mean cancels most of those digits",
         ),
         help="keep the input's float64: drop the cast to np.float32",
         help_code="{input} = np.asarray({input}, dtype=np.float64)",
     ),
     source=(r"float32",),
-    evidence=(EvidenceSpec("output", "{output}, {where}"),),
     detect=_float32,
 )
 
