@@ -139,7 +139,7 @@ def _float32(ctx: Context) -> list[Finding]:
 def _largest_difference(ctx: Context, item: Item) -> Evidence:
     """The element furthest from the reference, in full: float32's 7 digits show."""
     assert item.outputs is not None and item.reference is not None
-    best = (-1.0, 0, (), 0.0, 0.0)
+    best: tuple[float, int, tuple[int, ...], float, float] = (-1.0, 0, (), 0.0, 0.0)
     for k, (a, b) in enumerate(zip(item.outputs, item.reference, strict=True)):
         with np.errstate(all="ignore"):
             rel = np.abs(a - b) / np.maximum(np.abs(b), 1e-12)
