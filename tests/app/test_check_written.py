@@ -15,7 +15,7 @@ from normkatas.grading.instructor import check_kata
 from normkatas.render.check import render_checks
 from normkatas.report.check import CheckReport, Reproduction
 from normkatas.spec.inputs import MaterializedCase
-from tests.diagnose.support import KATAS, prepared
+from tests.diagnose.harness import KATAS, prepared
 
 
 def _with(case: MaterializedCase, kwargs: dict[str, Any] | None = None, **spec: Any

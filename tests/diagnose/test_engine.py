@@ -5,7 +5,6 @@ deterministic probes) and the catalogue's writing rules."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from normkatas.sandbox.types import (
     SequenceValue,
     TraceFrame,
 )
-from tests.diagnose.support import Prepared, prepared, run
+from tests.diagnose.harness import Prepared, prepared, run
 from tests.support.corpus import CORPUS
 
 BCHW = "batchnorm-bchw"
@@ -180,12 +179,33 @@ def test_without_probes_the_axes_are_found_by_fitting() -> None:
 # -- promises ------------------------------------------------------------------------------
 
 
-def test_diagnosis_is_fast_on_a_failing_case() -> None:
+def test_the_fit_is_bounded_by_counted_work_not_time() -> None:
+    """The search stops after a number of comparisons: the same report whatever the
+    machine's load (a budget of time would not be)."""
+    from normkatas.diagnose import fit as fit_module
+    from normkatas.diagnose.context import build
+
     result = run(BCHW, CORPUS / BCHW / "wrong_layer_norm_three_mistakes.py")
-    start = time.perf_counter()
-    for _ in range(3):
-        diagnose(result.inp)
-    assert (time.perf_counter() - start) / 3 < 0.2
+    ctx = build(result.inp)
+    stages = fit_module.all_stages(ctx)
+    assert ctx.expected is not None
+    groupings = [(ctx.expected, 0)]
+    assert fit_module.fit(ctx, stages, groupings, budget=5).best is None
+    full = fit_module.fit(ctx, stages, groupings)
+    assert full == fit_module.fit(ctx, stages, groupings)
+
+
+def test_a_probe_cut_short_by_the_clock_means_no_probe_is_used() -> None:
+    """All probes or none: which probes a loaded machine finished must not matter."""
+    result = run(BCHW, CORPUS / BCHW / "wrong_layer_norm.py")
+    outcome = result.inp.outcome
+    first = next(c for c in outcome.calls if c.key.startswith("probe/"))
+    calls = tuple(
+        CallOutcome(c.key, "timeout") if c is first else c for c in outcome.calls
+    )
+    cut = DiagnosisInput(**{**result.inp.__dict__, "outcome": RunOutcome("ok", calls=calls)})
+    without = DiagnosisInput(**{**result.inp.__dict__, "probes": ()})
+    assert diagnose(cut) == diagnose(without)
 
 
 def test_a_memo_shared_across_submissions_changes_nothing() -> None:

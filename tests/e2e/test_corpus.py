@@ -12,6 +12,7 @@ import pytest
 from tests.e2e.conftest import run_grade
 from tests.support import TESTS
 from tests.support.corpus import CORPUS, corpus_files, read_expectation
+from tests.support.snapshot import assert_snapshot
 
 SNAPSHOTS = TESTS / "snapshots" / "e2e"
 SLOW_NOTE = re.compile(r"^note: slower than the reference: .*?(?=\n\n|\Z)", re.M | re.S)
@@ -53,13 +54,7 @@ def test_text_report_snapshot(path: Path) -> None:
     text = proc.stdout.replace(str(path.parent) + os.sep, "")
     # So are the timings of the performance note (that the note is there is kept).
     text = SLOW_NOTE.sub("note: slower than the reference: (timings)", text)
-    snapshot = SNAPSHOTS / path.parent.name / f"{path.stem}.txt"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not snapshot.exists():
-        snapshot.parent.mkdir(parents=True, exist_ok=True)
-        snapshot.write_text(text, encoding="utf-8")
-        if os.environ.get("UPDATE_SNAPSHOTS") != "1":
-            pytest.fail(f"new snapshot written to {snapshot}: review it and commit it")
-    assert text == snapshot.read_text(encoding="utf-8")
+    assert_snapshot(SNAPSHOTS / path.parent.name / f"{path.stem}.txt", text)
 
 
 def test_kata_is_found_from_the_function_names() -> None:

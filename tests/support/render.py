@@ -6,8 +6,6 @@ rewrite them after an intended change (then review the diff).
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Callable
 
 from normkatas.report.result import (
@@ -24,7 +22,7 @@ from normkatas.report.result import (
     Row,
     SourceLine,
 )
-from tests.support import TESTS
+from tests.support import TESTS, snapshot
 
 SNAPSHOTS = TESTS / "snapshots" / "render"
 HOSTILE_FILE = "sölution:名前,v%2.py"
@@ -33,24 +31,8 @@ ANSI = "\x1b[2J\x1b[31mred\x1b[0m\x1b]8;;http://evil.example\x07link\x1b]8;;\x07
 
 
 def assert_snapshot(name: str, text: str) -> None:
-    """`text` equals tests/snapshots/render/`name` (rewritten when UPDATE_SNAPSHOTS=1)."""
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.exists(), f"missing snapshot {path}; run with UPDATE_SNAPSHOTS=1"
-    expected = path.read_bytes().decode("utf-8")
-    if text != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=f"snapshot/{name}",
-                tofile="rendered",
-            )
-        )
-        raise AssertionError(f"snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{diff}")
+    """`text` equals tests/snapshots/render/`name` (see tests/support/snapshot.py)."""
+    snapshot.assert_snapshot(SNAPSHOTS / name, text)
 
 
 def _inputs() -> dict[str, str]:

@@ -231,6 +231,18 @@ def warm_memo(
             references[key] = _reference(reference, p.call.kwargs)
 
 
+TIMING_STATUSES = frozenset({"timeout", "not-run"})
+
+
+def _probes_complete(keys: set[str], calls: Mapping[str, CallOutcome]) -> bool:
+    """Every probe call came back, with a status that does not depend on the clock."""
+    for key in keys:
+        call = calls.get(key)
+        if call is None or call.status in TIMING_STATUSES:
+            return False
+    return True
+
+
 def build(inp: DiagnosisInput) -> Context:
     kata = inp.kata
     n = len(kata.returns)
@@ -264,6 +276,8 @@ def build(inp: DiagnosisInput) -> Context:
             )
         )
     given = {c.key for c in inp.probes}
+    if not _probes_complete(given, calls):
+        given = set()  # all probes or none: what a loaded machine cut short is not used
     warm_memo(kata, inp.cases, inp.probes, inp.reference, memo)
     plans = memo[PLANS_MEMO]
     references = memo[PROBE_REFERENCES_MEMO]

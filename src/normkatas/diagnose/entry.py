@@ -121,5 +121,3 @@ class Finding:
     grouping: Grouping | None = None
     evidence: list[Evidence] = field(default_factory=list)
     counterexample: Counterexample | None = None
-    evidence_key: str | None = None
-    """Key of the item whose outputs betray the mistake (set by the engine)."""

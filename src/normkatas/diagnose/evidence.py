@@ -26,10 +26,12 @@ Numbers = list[float | None]
 
 def num(value: float) -> float | None:
     """Six significant digits (enough to read, stable across platforms); None
-    for NaN and infinity."""
+    for NaN (JSON has none; renderers show it as nan), infinity kept."""
     v = float(value)
-    if not np.isfinite(v):
+    if np.isnan(v):
         return None
+    if np.isinf(v):
+        return v
     return 0.0 if abs(v) < 1e-12 else float(f"{v:.6g}")
 
 

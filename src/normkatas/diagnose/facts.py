@@ -38,6 +38,8 @@ def matches(pattern: Grouping, grouping: Grouping) -> bool:
         return True
     if pattern.axes != grouping.axes:
         return False
+    if pattern.interleaved != grouping.interleaved or pattern.rows_axis != grouping.rows_axis:
+        return False
     if pattern.groups == 0:
         return grouping.grouped
     return pattern.grouped == grouping.grouped
@@ -98,7 +100,7 @@ def base(kata: Kata, entries: Sequence[Entry], submission: str = "") -> dict[str
     named = axis_entry([e for e in entries if e.axes is not None and e.name], layout, expected)
     name = named.name if named is not None else "the normalization of this kata"
     facts.update(
-        layout=layout.letters,
+        layout=layout.shown,
         expected=layout.names(expected.axes),
         expected_axes=ints(expected.axes),
         expected_axes_text=axes_text(expected.axes),
@@ -121,8 +123,9 @@ def base(kata: Kata, entries: Sequence[Entry], submission: str = "") -> dict[str
     setup = f"Xg = {x}.reshape({x}.shape[0], {facts['groups']}, -1)\n" if expected.groups else ""
     facts["stats_code"] = f"{setup}mean = {facts['mean_call']}\nvar = {facts['var_call']}"
     a = affine_axis(kata)
-    facts["last_letter"] = layout.letters[-1]
-    facts["affine_letter"] = layout.letters[a] if a is not None else "C"
+    facts["last_letter"] = layout.letter(layout.ndim - 1)
+    facts["affine_letter"] = layout.letter(a) if a is not None else "C"
+    facts["affine_noun"] = layout.noun(a) if a is not None else "channel"
     shape = ["1"] * layout.ndim
     if a is not None:
         shape[a] = "-1"
@@ -150,13 +153,33 @@ def axes(kata: Kata, grouping: Grouping, kwargs: Mapping[str, Any]) -> dict[str,
     same_rank = layout.channel is not None and x.ndim == layout.ndim
     channels = x.shape[layout.channel] if same_rank and layout.channel is not None else None
     groups = grouping.count(kwargs, channels)
+    if grouping.rows_axis is not None and x.ndim == layout.ndim and x.size:
+        rows = x.shape[grouping.rows_axis]
+        facts.update(rows=rows, run=x.size // rows, rows_letter=layout.letter(grouping.rows_axis),
+                     rows_noun=layout.noun(grouping.rows_axis))
     groups_param = role(kata, "groups") or "groups"
     if isinstance(kwargs.get(groups_param), int):
         facts["groups_value"] = kwargs[groups_param]
     if groups and layout.channel is not None and x.ndim == layout.ndim:
         facts["groups_seen"] = groups
         facts["block"] = x.shape[layout.channel] // groups
+        facts["shares"] = shares(x.shape[layout.channel], groups, grouping.interleaved)
     return facts
+
+
+def shares(channels: int, groups: int, interleaved: bool) -> str:
+    """Who channel 0 shares its statistics with, said as it is: ``channel 0 shares its
+    statistics with channels 2 and 4, not with channel 1``."""
+    block = channels // groups
+    mates = list(range(groups, channels, groups)) if interleaved else list(range(1, block))
+    if not mates:
+        return "channel 0 shares its statistics with no other channel"
+    shown = [str(c) for c in mates[:4]] + (["..."] if len(mates) > 4 else [])
+    words = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    noun = "channel" if len(mates) == 1 else "channels"
+    text = f"channel 0 shares its statistics with {noun} {words}"
+    outsider = 1 if interleaved and groups > 1 else (block if block < channels else None)
+    return text + (f", not with channel {outsider}" if outsider is not None else "")
 
 
 def _short(value: float) -> str:

@@ -11,8 +11,7 @@ returned the right shapes (cases and probes).
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +23,13 @@ from normkatas.diagnose.layout import Grouping
 from normkatas.spec.model import Kata
 
 MAX_DEVIATIONS = 3
+PAIRED_AT_MOST = {"spread": 2}
+"""Stages whose variants are rare mistakes: they join compositions of at most this
+many deviations (the search stays small where three mistakes are common)."""
 MAX_CANDIDATES = 1500
-BUDGET_SECONDS = 0.5
+MAX_EVALUATIONS = 6000
+"""The search's budget, in candidate-on-item comparisons (a count of work, never a
+time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
 
 
@@ -120,20 +124,47 @@ def candidates(
     stages: Stages,
     groupings: Sequence[tuple[Grouping, int]],
     max_deviations: int = MAX_DEVIATIONS,
-) -> list[Candidate]:
-    """Every candidate, simplest first (the same list for every submission of a kata:
-    remembered)."""
+    needs: Mapping[Grouping, str] | None = None,
+) -> Iterator[Candidate]:
+    """Every candidate, simplest first, made as they are asked for (a fit that stops
+    at one deviation never builds the thousands with three); what was made is
+    remembered for the next submission of the kata."""
     # (families are module-level singletons: their id is stable)
-    key = (family.name, id(family), tuple(stages.items()), tuple(groupings), max_deviations)
+    needs = dict(needs or {})
+    key = (family.name, id(family), tuple(stages.items()), tuple(groupings), max_deviations,
+           tuple(needs.items()))
     known = _CANDIDATES.get(key)
     if known is None:
         if len(_CANDIDATES) >= 64:
             _CANDIDATES.clear()
-        known = _CANDIDATES[key] = tuple(_enumerate(family, stages, groupings, max_deviations))
-    return list(known)
+        known = _CANDIDATES[key] = _Lazy(
+            _enumerate(family, stages, groupings, max_deviations, needs))
+    return iter(known)
 
 
-_CANDIDATES: dict[tuple[Any, ...], tuple[Candidate, ...]] = {}
+class _Lazy:
+    """A list filled from a generator as far as it is read."""
+
+    def __init__(self, source: Iterator[Candidate]) -> None:
+        self.items: list[Candidate] = []
+        self.source: Iterator[Candidate] | None = source
+
+    def __iter__(self) -> Iterator[Candidate]:
+        i = 0
+        while True:
+            if i < len(self.items):
+                yield self.items[i]
+                i += 1
+                continue
+            if self.source is None or len(self.items) >= MAX_CANDIDATES:
+                return
+            try:
+                self.items.append(next(self.source))
+            except StopIteration:
+                self.source = None
+
+
+_CANDIDATES: dict[tuple[Any, ...], _Lazy] = {}
 
 
 def _enumerate(
@@ -141,28 +172,34 @@ def _enumerate(
     stages: Stages,
     groupings: Sequence[tuple[Grouping, int]],
     max_deviations: int,
-) -> list[Candidate]:
+    needs: Mapping[Grouping, str],
+) -> Iterator[Candidate]:
+    """Candidates by cost (deviations plus the grouping's cost), then grouping order,
+    then stage order: the order a sort by cost of the full list would give."""
     names = list(stages)
     default = {n: stages[n][0] for n in names}
-    out: list[Candidate] = []
-    for grouping, axes_cost in groupings:
-        for k in range(max_deviations - axes_cost + 1):
+    for cost in range(max_deviations + 1):
+        for grouping, axes_cost in groupings:
+            k = cost - axes_cost
+            if k < 0:
+                continue
+            need = needs.get(grouping)
             for combo in itertools.combinations(names, k):
+                if need is not None and need not in combo:
+                    continue
+                if any(k > PAIRED_AT_MOST.get(n, k) for n in combo):
+                    continue
                 for values in itertools.product(*(stages[n][1:] for n in combo)):
                     assignment = dict(default)
                     assignment.update(zip(combo, values, strict=False))
                     if not family.valid(assignment):
                         continue
-                    out.append(
-                        Candidate(
-                            tuple(assignment.items()),
-                            grouping,
-                            tuple(zip(combo, values, strict=False)),
-                            axes_cost,
-                        )
+                    yield Candidate(
+                        tuple(assignment.items()),
+                        grouping,
+                        tuple(zip(combo, values, strict=False)),
+                        axes_cost,
                     )
-    out.sort(key=lambda c: c.cost)
-    return out[:MAX_CANDIDATES]
 
 
 def fit_items(ctx: Context) -> list[Item]:
@@ -181,19 +218,31 @@ def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
 
 
 def fit(
-    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]]
+    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]],
+    budget: int = MAX_EVALUATIONS, needs: Mapping[Grouping, str] | None = None,
 ) -> FitResult:
+    """The simplest candidates that reproduce the student on every item.
+
+    ``needs``: a grouping that is only plausible with this stage off its right
+    value (the kata's grouping where the probes saw a wider one: only a variance of
+    another form explains that)."""
     items = fit_items(ctx)
     if ctx.family is None or not items:
         return FitResult(None, stages=stages)
-    start = time.perf_counter()
+    spent = 0
     found: list[Candidate] = []
-    for candidate in candidates(ctx.family, stages, groupings):
+    for candidate in candidates(ctx.family, stages, groupings, needs=needs):
         if found and candidate.cost > found[0].cost:
             break
-        if time.perf_counter() - start > BUDGET_SECONDS:
+        fits = True
+        for item in items:
+            spent += 1
+            if not matches(ctx, item, candidate):
+                fits = False
+                break
+        if spent > budget:
             return FitResult(None, stages=stages)
-        if all(matches(ctx, item, candidate) for item in items):
+        if fits:
             found.append(candidate)
     if not found:
         return FitResult(None, stages=stages)

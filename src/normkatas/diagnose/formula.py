@@ -53,7 +53,8 @@ def _channels(ctx: Context, kwargs: Any) -> int | None:
 
 
 def same(a: Grouping, b: Grouping, kwargs: Any) -> bool:
-    return a.axes == b.axes and a.count(kwargs) == b.count(kwargs)
+    return (a.axes == b.axes and a.count(kwargs) == b.count(kwargs)
+            and a.interleaved == b.interleaved and a.rows_axis == b.rows_axis)
 
 
 def claimer(entries: Sequence[Entry], stage: str, value: str, default: str) -> Entry | None:
@@ -81,8 +82,12 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
     if observed is not None and same(observed, expected, kwargs):
         groupings = [(expected, 0)]
     elif observed is not None:
-        groupings = [(observed, 0)]
+        # the probes see the union of who shares the mean and who shares the variance:
+        # the kata's grouping with a variance of another form explains a wider one too
+        groupings = [(observed, 0), (expected, 0)]
         channels = _channels(ctx, kwargs)
+        if observed.interleaved and isinstance(expected.groups, str):  # the kata's count
+            groupings.append((Grouping(observed.axes, expected.groups, interleaved=True), 0))
         if isinstance(observed.groups, int) and channels:  # a fixed group size, maybe
             groupings.append((Grouping(observed.axes, block=channels // observed.groups), 0))
             if isinstance(expected.groups, str):  # the group count read as a group size
@@ -94,10 +99,12 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
             if g and g.axes and not g.grouped and not any(same(g, h, kwargs) for h, _ in
                                                                  groupings):
                 groupings.append((g, 1))
-    result = fit(ctx, stages, groupings)
+    needs = {expected: "spread"} if observed is not None and not same(observed, expected, kwargs) \
+        and "spread" in stages else {}
+    result = fit(ctx, stages, groupings, needs=needs)
     formula = Formula(result, observed)
     findings: list[Finding] = []
-    used = observed if observed is not None else (result.best.grouping if result.best else None)
+    used = result.best.grouping if result.best is not None else observed
     if used is not None and not same(used, expected, kwargs):
         entry = F.axis_entry(axis_entries, layout, used)
         fitted = result.best.grouping if result.best is not None else used
@@ -110,7 +117,7 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                     confidence="certain" if result.best is not None else "likely",
                     reduced_axes=sorted(used.axes),
                     expected_axes=sorted(expected.axes),
-                    layout=layout.letters,
+                    layout=layout.shown,
                     grouping=used,
                 )
             )
@@ -128,7 +135,8 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
             findings.append(
                 Finding(
                     entry,
-                    {"stage": stage, "value": value, "value_names": _names(ctx, value)},
+                    {"stage": stage, "value": value, "value_names": _names(ctx, value),
+                     **_value_facts(ctx, stage, value)},
                     form=ctx.kata.structure.family if ctx.kata.structure else "",
                     confidence="likely" if ambiguous else "certain",
                     deviation=(stage, value),
@@ -143,3 +151,20 @@ def _names(ctx: Context, value: str) -> str:
     return ", ".join(outputs.get(part, part) for part in value.split(","))
 
 
+
+
+def _value_facts(ctx: Context, stage: str, value: str) -> dict[str, str]:
+    """Words for a stage value the entry's text may use."""
+    eps = ctx.param("epsilon")
+    if stage == "var_out":
+        return {"value_text": {"var+eps": f"var + {eps}", "std+eps": f"sqrt(var + {eps})",
+                               "std": "sqrt(var)"}.get(value, value)}
+    if stage == "spread" and ctx.layout is not None:
+        from normkatas.diagnose.facts import axes_text
+        from normkatas.diagnose.families.normalization import other_axes
+
+        axes = other_axes(ctx.layout, value)
+        if axes is not None:
+            return {"spread_per": ctx.layout.per(ctx.layout.all - axes),
+                    "spread_axes_text": axes_text(axes)}
+    return {}

@@ -26,6 +26,13 @@ class Grouping:
     block: int | str | None = None
     """Channels per group (an int, or the parameter that holds it), when that and
     not the number of groups is what is fixed."""
+    rows_axis: int | None = None
+    """Statistics per row of the input reshaped to (size of this axis, -1) in memory
+    order (``X.reshape(C, -1)`` without moving C first): runs of consecutive values
+    that are not aligned with any axis.  ``axes`` is then every axis."""
+    interleaved: bool = False
+    """Groups take every ``groups``-th channel (channel c in group c % groups), as a
+    reshape to (C // groups, groups) does, instead of consecutive channels."""
 
     @property
     def grouped(self) -> bool:
@@ -84,9 +91,20 @@ class Layout:
         return i
 
     # -- words ----------------------------------------------------------
+    def letter(self, axis: int) -> str:
+        """The axis's letter as katas write it: the feature axis of a layout without
+        spatial axes is ``D`` (shape (N, D)), a channel axis ``C``."""
+        letter = self.letters[axis]
+        return "D" if letter == "C" and not self.spatial else letter
+
+    @property
+    def shown(self) -> str:
+        """The layout as katas write it (``ND`` for the feature layout)."""
+        return "".join(self.letter(a) for a in range(self.ndim))
+
     def names(self, axes: Iterable[int]) -> str:
         """``C, H, W``."""
-        return ", ".join(self.letters[a] for a in sorted(axes))
+        return ", ".join(self.letter(a) for a in sorted(axes))
 
     def noun(self, axis: int) -> str:
         letter = self.letters[axis]

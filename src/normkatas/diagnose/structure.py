@@ -45,6 +45,7 @@ def grouping_of(
     where = np.nonzero(changed)
     axes: set[int] = set()
     groups: int | None = None
+    interleaved = False
     box = 1
     for a in range(base.ndim):
         # the sorted distinct indices (np.unique would import numpy.ma: 5-10 ms, once)
@@ -59,12 +60,40 @@ def grouping_of(
             continue
         block = len(coords)
         contiguous = int(coords[-1] - coords[0]) + 1 == block
-        if a != layout.channel or not contiguous or base.shape[a] % block or coords[0] % block:
+        if a != layout.channel or base.shape[a] % block:
             return None
         groups = base.shape[a] // block
+        if not contiguous:  # every groups-th channel: an interleaved grouping
+            strided = np.array_equal(coords, np.arange(coords[0], base.shape[a], groups))
+            if not strided or coords[0] >= groups:
+                return None
+            interleaved = True
+        elif coords[0] % block:
+            return None
     if not axes or int(changed.sum()) < FILL * box:
         return None
-    return Grouping(frozenset(axes), groups)
+    return Grouping(frozenset(axes), groups, interleaved=interleaved)
+
+
+def rows_of(
+    layout: Layout, base: np.ndarray, position: tuple[int, ...], moved: np.ndarray
+) -> Grouping | None:
+    """The moved set as a run of consecutive values in memory order: one row of the
+    input reshaped to (size of some axis, -1), or None."""
+    if base.shape != moved.shape or base.ndim != layout.ndim or base.ndim < 2:
+        return None
+    changed = np.flatnonzero(moved_set(base, moved))
+    flat = int(np.ravel_multi_index(position, base.shape))
+    axes = [a for a in (layout.channel, layout.batch, *range(base.ndim)) if a is not None]
+    for axis in dict.fromkeys(axes):
+        rows = base.shape[axis]
+        if rows < 2 or base.size % rows:
+            continue
+        run = base.size // rows
+        start = flat - flat % run
+        if len(changed) == run and changed[0] == start and changed[-1] == start + run - 1:
+            return Grouping(layout.all, rows_axis=axis)
+    return None
 
 
 def find_grouping(
@@ -75,5 +104,8 @@ def find_grouping(
     """The grouping every perturbation agrees on, or None."""
     found = [grouping_of(layout, base, pos, y) for pos, y in perturbed]
     if not found or any(g is None or g != found[0] for g in found):
+        rows = [rows_of(layout, base, pos, y) for pos, y in perturbed]
+        if rows and all(g is not None and g == rows[0] for g in rows):
+            return rows[0]
         return None
     return found[0]

@@ -111,8 +111,11 @@ def write(
                 g = _evidence_grouping(ctx, which, finding)
                 if g is None:
                     continue
+                # an output is shown against the reference itself (the numbers of the
+                # statement's worked example), derived views against "this one fixed"
+                target = item.reference[k] if spec.kind == "output" and item.reference else right[k]
                 yours, expected, more = evidence_numbers(
-                    ctx, spec.kind, item, item.outputs[k], right[k], g
+                    ctx, spec.kind, item, item.outputs[k], target, g
                 )
                 if telling(yours, expected):
                     break

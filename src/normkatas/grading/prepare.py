@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -28,6 +28,14 @@ from normkatas.report.result import CaseResult, Diagnosis, Result, Status
 from normkatas.sandbox.types import Call, Job, Limits, RunOutcome
 from normkatas.spec.inputs import materialize
 from normkatas.spec.model import Kata
+
+if TYPE_CHECKING:
+    from normkatas.diagnose.context import DiagnosisInput
+
+
+PROBE_SECONDS = 10.0
+"""The probes' wall-clock limit: generous, so that a loaded machine does not cut them
+short (the diagnosis ignores every probe when one of them timed out)."""
 
 
 def prepare(
@@ -60,7 +68,7 @@ def prepare(
 
 def kata_limits(kata: Kata, override: Limits | None) -> Limits:
     """Defaults, then the kata's own limits, then the command line's."""
-    limits = Limits()
+    limits = Limits(probe_timeout=PROBE_SECONDS)
     if kata.limits.timeout is not None:
         limits = dataclasses.replace(limits, timeout=kata.limits.timeout)
     if kata.limits.memory_mb is not None:
@@ -261,7 +269,23 @@ def _diagnose(
     submission: Path,
     display_name: str,
 ) -> list[Diagnosis]:
-    from normkatas.diagnose import DiagnosisInput, diagnose
+    from normkatas.diagnose import diagnose
+
+    return list(diagnose(
+        diagnosis_input(prepared, results, visible, hidden, submission, display_name)
+    ))
+
+
+def diagnosis_input(
+    prepared: PreparedKata,
+    results: Sequence[CaseResult],
+    visible: RunOutcome,
+    hidden: RunOutcome | None,
+    submission: Path,
+    display_name: str,
+) -> DiagnosisInput:
+    """What the diagnosis of one submission gets (hidden calls redacted)."""
+    from normkatas.diagnose import DiagnosisInput
 
     outcome = visible
     if hidden is not None:
@@ -272,19 +296,15 @@ def _diagnose(
         source: str | None = submission.read_text(encoding="utf-8", errors="replace")
     except OSError:
         source = None
-    return list(
-        diagnose(
-            DiagnosisInput(
-                kata=prepared.kata,
-                cases=prepared.cases,
-                results=results,
-                outcome=outcome,
-                reference=prepared.reference,
-                reference_outputs=prepared.reference_outputs,
-                probes=prepared.probes,
-                source=source,
-                submission_name=display_name,
-                memo=prepared.diagnosis_memo,
-            )
-        )
+    return DiagnosisInput(
+        kata=prepared.kata,
+        cases=prepared.cases,
+        results=results,
+        outcome=outcome,
+        reference=prepared.reference,
+        reference_outputs=prepared.reference_outputs,
+        probes=prepared.probes,
+        source=source,
+        submission_name=display_name,
+        memo=prepared.diagnosis_memo,
     )

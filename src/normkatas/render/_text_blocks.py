@@ -326,6 +326,10 @@ def case_block(
         names = ", ".join(clean_line(n) for n in case.mutated)
         lines += wrap(indent + "note: ", f"your function changed its argument {names} in place",
                       indent + "  ")
-    if case.note and not case.hidden and detailed and (verbose or case.status != "passed"):
+    # (a file that never ran: what each case checks is noise before the one useful line)
+    never_ran = case.error is not None and case.error.kind in v.SUBMISSION_ERRORS
+    if case.note and not case.hidden and detailed and not never_ran and (
+        verbose or case.status != "passed"
+    ):
         lines += wrap(indent + "note: ", clean(case.note), indent + "  ")
     return lines

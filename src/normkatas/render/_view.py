@@ -74,7 +74,8 @@ def fmt_tuple(values: Sequence[int]) -> str:
 
 
 def fmt_values(values: Sequence[float | None], limit: int = 6) -> str:
-    shown = [fmt_num(v, 4) for v in values[:limit]]
+    """Evidence numbers: None is a NaN (JSON has no NaN)."""
+    shown = ["nan" if v is None else fmt_num(v, 4) for v in values[:limit]]
     if len(values) > limit:
         shown.append(f"... {len(values) - limit} more")
     return "[" + ", ".join(shown) + "]"

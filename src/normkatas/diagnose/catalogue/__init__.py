@@ -13,6 +13,7 @@ from normkatas.diagnose.catalogue import (
     axes,
     backward,
     execution,
+    forms,
     interface,
     outputs,
     running,
@@ -29,6 +30,7 @@ CATALOGUE: tuple[Entry, ...] = (
     *running.ENTRIES,
     *backward.ENTRIES,
     *outputs.ENTRIES,
+    *forms.ENTRIES,
     *outputs.LAST,
 )
 

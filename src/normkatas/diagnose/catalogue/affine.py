@@ -9,6 +9,7 @@ import numpy as np
 from normkatas.diagnose.catalogue.common import failed_calls, frame_line, last_frame
 from normkatas.diagnose.context import Context
 from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
+from normkatas.report.result import SourceLine
 
 AFFINE_CODE = "{output} = {gamma}{affine_reshape} * x_hat + {beta}{affine_reshape}"
 PER_CHANNEL = (
@@ -57,6 +58,41 @@ def _broadcast_along_last(ctx: Context) -> list[Finding]:
     return [
         Finding(
             AFFINE_WRONG_AXIS,
+            {},
+            cases=[i.key for i in items],
+            source=source,
+            messages=tuple(i.call.exception.message for i in items if i.call and i.call.exception),
+        )
+    ]
+
+
+def _broadcast_as_column(ctx: Context) -> list[Finding]:
+    """numpy's error for gamma shaped (C, 1, ...) against (N, C, ...) with N != C."""
+    if ctx.affine is None or ctx.layout is None or ctx.affine == 0:
+        return []
+    items, source = [], None
+    for item in failed_calls(ctx, "exception"):
+        assert item.call is not None
+        exc = item.call.exception
+        if exc is None or not re.search(BROADCAST, exc.message):
+            continue
+        x = np.asarray(item.kwargs.get(ctx.param("input")))
+        if x.ndim != ctx.layout.ndim or x.shape[0] == x.shape[ctx.affine]:
+            continue
+        column = (x.shape[ctx.affine],) + (1,) * (x.ndim - 1)
+        if column not in _shapes(exc.message):
+            continue
+        items.append(item)
+        frame = last_frame(exc)
+        source = source or frame_line(frame, ctx)
+    if not items:
+        return []
+    found = ctx.find_line(rf"\b{re.escape(ctx.param('gamma'))}\w*\s*=.*reshape\(\s*-\s*1\s*,\s*1")
+    if found is not None:
+        source = SourceLine(line=found[0], text=found[1], column=found[2], end_column=found[3])
+    return [
+        Finding(
+            AFFINE_BATCH_AXIS,
             {},
             cases=[i.key for i in items],
             source=source,
@@ -157,4 +193,45 @@ AFFINE_WRONG_AXIS = Entry(
     evidence=PER_CHANNEL,
 )
 
-ENTRIES = [GAMMA_BETA_SWAPPED, MISSING_AFFINE, MISSING_GAMMA, MISSING_BETA, AFFINE_WRONG_AXIS]
+AFFINE_BATCH_AXIS = Entry(
+    id="affine-batch-axis",
+    category="affine",
+    variant=Variant("affine", ("batch-axis",)),
+    detect=_broadcast_as_column,
+    explains=BROADCAST,
+    text=Text(
+        title="gamma and beta shaped as a column, lined up with N instead of {affine_letter}",
+        notes=(
+            "a ({affine_letter}, 1) array varies along the FIRST axis of {input}, the batch"
+            " axis N, so every sample gets one scale instead of every {affine_noun}",
+            "where N != {affine_letter} in size this raises \"operands could not be broadcast"
+            " together\"; where they are equal it runs and scales the wrong values",
+        ),
+        help="keep {gamma} and {beta} along {affine_letter}",
+        help_code=AFFINE_CODE,
+    ),
+    source=(r"reshape\(\s*-\s*1\s*,\s*1", r"\[\s*:\s*,\s*None\s*\]", r"\b{gamma}\b\s*\*"),
+    evidence=PER_CHANNEL,
+)
+
+GAMMA_BEFORE_NORMALIZING = Entry(
+    id="gamma-before-normalizing",
+    category="affine",
+    variant=Variant("affine", ("gamma-first",)),
+    text=Text(
+        title="gamma multiplied in before normalizing, where it cancels",
+        notes=(
+            "your output matches normalizing {gamma} * {input} and then adding {beta}",
+            "normalizing divides out any scale shared by a statistics group, so {gamma} is"
+            " lost (only its sign and its effect on epsilon remain); the scale belongs after"
+            " the normalization",
+        ),
+        help="normalize {input} first, then multiply by {gamma} and add {beta}",
+        help_code=AFFINE_CODE,
+    ),
+    source=(r"\b{gamma}\b[^=]*\*\s*\(?\s*{input}\b", r"{input}\b\s*\*\s*\w*{gamma}"),
+    evidence=PER_CHANNEL,
+)
+
+ENTRIES = [GAMMA_BETA_SWAPPED, MISSING_AFFINE, MISSING_GAMMA, MISSING_BETA, AFFINE_WRONG_AXIS,
+           AFFINE_BATCH_AXIS, GAMMA_BEFORE_NORMALIZING]

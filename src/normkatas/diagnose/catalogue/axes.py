@@ -53,6 +53,18 @@ def _group(layout: Layout) -> Grouping | None:
     return Grouping(layout.all - {layout.batch}, groups=0)
 
 
+def _interleaved(layout: Layout) -> Grouping | None:
+    if layout.batch is None or layout.channel is None or layout.ndim < 2:
+        return None
+    return Grouping(layout.all - {layout.batch}, groups=0, interleaved=True)
+
+
+def _rows(layout: Layout) -> Grouping | None:
+    if layout.channel is None or layout.batch is None:
+        return None
+    return Grouping(layout.all, rows_axis=layout.channel)
+
+
 def _any(layout: Layout) -> Grouping | None:
     return Grouping(frozenset())
 
@@ -163,6 +175,50 @@ GROUP_NORM = _entry(
     },
 )
 
+INTERLEAVED_GROUPS = Entry(
+    id="interleaved-groups",
+    category="structure",
+    name="GroupNorm with interleaved groups",
+    axes=_interleaved,
+    text=Text(
+        title="groups made of channels {groups_seen} apart instead of {block} consecutive"
+        " channels",
+        notes=(
+            "moving one input value changes exactly the outputs that share its statistics:"
+            " {shares}",
+            "that is what reshaping the channels to (C // {groups}, {groups}) gives; GroupNorm"
+            " reshapes them to ({groups}, C // {groups}), so that each group holds consecutive"
+            " channels",
+        ),
+        help="put the number of groups first in the reshape",
+        help_code="{stats_code}",
+    ),
+    source=(r"reshape\([^)]*//\s*{groups}\s*,\s*{groups}\b", r"reshape\(",),
+)
+
+RESHAPE_WITHOUT_TRANSPOSE = Entry(
+    id="reshape-without-transpose",
+    category="structure",
+    name="rows of the input in memory order",
+    axes=_rows,
+    text=Text(
+        title="statistics taken over rows of {input}.reshape({rows_letter}, -1), which mix"
+        " samples and {rows_noun}s",
+        notes=(
+            "moving one input value changes exactly the outputs that share its statistics:"
+            " here a run of {run} consecutive values of {input} in memory order, not one"
+            " {rows_noun}",
+            "reshape keeps the memory order, so without moving the {rows_noun} axis to the"
+            " front each of the {rows} rows holds parts of several samples and {rows_noun}s;"
+            " {expected_description}",
+        ),
+        help="move the {rows_noun} axis to the front before reshaping, or reduce over the axes"
+        " directly",
+        help_code="{stats_code}",
+    ),
+    source=(r"reshape\(\s*\w+\s*,\s*-\s*1\s*\)", r"reshape\("),
+)
+
 GLOBAL_NORM = _entry(
     "global-norm",
     "one global normalization",
@@ -186,6 +242,8 @@ ENTRIES = [
     LAYER_NORM,
     INSTANCE_NORM,
     BATCH_NORM,
+    INTERLEAVED_GROUPS,
+    RESHAPE_WITHOUT_TRANSPOSE,
     GROUP_NORM,
     GLOBAL_NORM,
     WRONG_AXES,

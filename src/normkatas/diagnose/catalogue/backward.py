@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from normkatas.diagnose.entry import Entry, EvidenceSpec, Text, Variant
+import re
+
+import numpy as np
+
+from normkatas.diagnose.catalogue.common import failed_calls
+from normkatas.diagnose.context import Context
+from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
+from normkatas.report.result import SourceLine
+
+BROADCAST = r"could not be broadcast together"
 
 FAMILY = frozenset({"norm-backward"})
 DX = (
@@ -66,4 +75,129 @@ DGAMMA_DBETA_SWAPPED = Entry(
     evidence=(EvidenceSpec("output", "{output}, {where}", output="dgamma"),),
 )
 
-ENTRIES = [MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, DGAMMA_DBETA_SWAPPED]
+MISSING_MEAN_TERM = Entry(
+    id="dx-missing-mean-term",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dx", ("no-mean-term",)),
+    text=Text(
+        title="dx leaves out the gradient through the mean",
+        notes=(
+            "your dx matches the closed form without its term - mean({dout}): the path from x"
+            " through the batch mean is missing; the term through the variance is there",
+            "every x moves the mean, and the mean moves every output, so dx carries the batch"
+            " mean of {dout} * {gamma}, divided by sqrt(var + {epsilon})",
+        ),
+        help="subtract the batch mean of {dout} inside the bracket",
+        help_code=DX,
+    ),
+    evidence=(
+        EvidenceSpec("group_sum", "sum of dx over the batch, {per}, {where}", output="dx"),
+    ),
+)
+
+MISSING_VAR_TERM = Entry(
+    id="dx-missing-variance-term",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dx", ("no-var-term",)),
+    text=Text(
+        title="dx leaves out the gradient through the variance",
+        notes=(
+            "your dx matches the closed form without its term - x_hat * mean({dout} * x_hat):"
+            " the path from x through the batch variance is missing; the term through the mean"
+            " is there",
+            "every x moves the variance, which scales every output: that path adds"
+            " - x_hat * mean({dout} * x_hat) inside the bracket",
+        ),
+        help="subtract x_hat times the batch mean of {dout} * x_hat inside the bracket",
+        help_code=DX,
+    ),
+    evidence=(EvidenceSpec("output", "dx, {where}", output="dx"),),
+)
+
+DVAR_EXPONENT = Entry(
+    id="dvar-exponent",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dx", ("dvar-exponent",)),
+    text=Text(
+        title="dvar uses (var + epsilon) ** -0.5 instead of ** -1.5",
+        notes=(
+            "your dx matches the closed form with its variance term multiplied by"
+            " var + {epsilon}: the power in dvar is one too high",
+            "d/dvar of (var + eps) ** -0.5 is -0.5 * (var + eps) ** -1.5",
+        ),
+        help="use the exponent -1.5 in dvar",
+        help_code="dvar = np.sum(dx_hat * (x - mean), axis=0) * -0.5 * (var + {epsilon}) ** -1.5",
+    ),
+    source=(r"\*\*\s*\(?\s*-\s*0?\.5\b", r"\*\*\s*\(?\s*-\s*1\s*/\s*2\b"),
+    evidence=(EvidenceSpec("output", "dx, {where}", output="dx"),),
+)
+
+DGAMMA_FROM_X = Entry(
+    id="dgamma-from-x",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dgamma", ("x",)),
+    text=Text(
+        title="dgamma computed from x instead of x_hat",
+        notes=(
+            "your dgamma equals sum({dout} * {input}); the scale gamma multiplies the"
+            " normalized x_hat, so its gradient is sum({dout} * x_hat)",
+        ),
+        help="multiply {dout} by x_hat, not by {input}, in dgamma",
+        help_code="dgamma = ({dout} * x_hat).sum(axis=0)",
+    ),
+    source=(r"\b{dout}\s*\*\s*{input}\b", r"\b{input}\s*\*\s*{dout}\b"),
+    evidence=(EvidenceSpec("output", "{output}, {where}", output="dgamma"),),
+)
+
+def _summed_over_features(ctx: Context) -> list[Finding]:
+    """numpy's error for an (N,) sum against (N, D): a sum over axis 1, where the
+    gradients of per-feature parameters sum over axis 0."""
+    items = []
+    for item in failed_calls(ctx, "exception"):
+        assert item.call is not None
+        exc = item.call.exception
+        x = np.asarray(item.kwargs.get(ctx.param("input")))
+        if exc is None or x.ndim != 2 or x.shape[0] == x.shape[1] or not re.search(
+            BROADCAST, exc.message
+        ):
+            continue
+        shapes = re.findall(r"\(([\d,\s]*)\)", exc.message)
+        if f"{x.shape[0]}," not in [s.replace(" ", "") for s in shapes]:
+            continue
+        items.append(item)
+    if not items:
+        return []
+    found = ctx.find_line(r"sum\([^#]*axis\s*=\s*1\b")
+    source = (SourceLine(line=found[0], text=found[1], column=found[2], end_column=found[3])
+              if found is not None else None)
+    return [Finding(
+        SUMMED_OVER_FEATURES, {}, cases=[i.key for i in items], source=source,
+        messages=tuple(i.call.exception.message for i in items if i.call and i.call.exception),
+    )]
+
+
+SUMMED_OVER_FEATURES = Entry(
+    id="gradient-summed-over-features",
+    category="statistics",
+    families=FAMILY,
+    detect=_summed_over_features,
+    explains=BROADCAST,
+    text=Text(
+        title="a gradient summed over the features instead of over the batch",
+        notes=(
+            "numpy reports an array of shape (N,) against one of shape (N, D): a sum over"
+            " axis 1 leaves one value per sample",
+            "dgamma and dbeta belong to per-feature parameters, so they sum over the batch,"
+            " axis 0, and have shape (D,)",
+        ),
+        help="sum over axis 0",
+        help_code="dbeta = {dout}.sum(axis=0)\ndgamma = ({dout} * x_hat).sum(axis=0)",
+    ),
+)
+
+ENTRIES = [SUMMED_OVER_FEATURES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, MISSING_MEAN_TERM,
+           MISSING_VAR_TERM, DVAR_EXPONENT, DGAMMA_FROM_X, DGAMMA_DBETA_SWAPPED]

@@ -6,8 +6,6 @@ from normkatas.diagnose.context import Context, Item
 from normkatas.report.result import SourceLine
 from normkatas.sandbox.types import ExceptionInfo, TraceFrame
 
-STATICS = ("timeout", "memory-limit", "crashed")
-
 
 def failed_calls(ctx: Context, status: str) -> list[Item]:
     """Cases whose call ended with ``status``."""

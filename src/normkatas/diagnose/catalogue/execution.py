@@ -112,6 +112,9 @@ def _exceptions(ctx: Context) -> list[Finding]:
             "count": plural(len(items), "case"),
         }
         form = "broadcast" if "could not be broadcast" in message else ""
+        if form and ctx.kata.structure is not None and \
+                ctx.kata.structure.family == "norm-backward":
+            form = "broadcast-sum"  # a gradient summed over the wrong axis, most often
         if not message:
             form = "nomessage"
         findings.append(
@@ -268,6 +271,17 @@ EXCEPTION = Entry(
             help="keep the reduced axes with keepdims=True, and reshape per-channel arrays"
             " so they vary along the channel axis",
             help_code="mean = {input}.mean(axis={expected_tuple}, keepdims=True)",
+        ),
+        "broadcast-sum": Text(
+            title="{type} on line {line}: {message}",
+            notes=(
+                "{function} raised it on {count}: {cases}",
+                "numpy lines shapes up from the LAST axis: a sum over the features (axis 1)"
+                " leaves one value per sample, shape (N,), which does not line up with"
+                " (N, D); the gradients of per-feature parameters sum over the batch",
+            ),
+            help="sum over the batch axis, axis=0, which leaves one value per feature",
+            help_code="dbeta = {dout}.sum(axis=0)\ndgamma = ({dout} * x_hat).sum(axis=0)",
         ),
         "nomessage": Text(
             title="{type} on line {line}",

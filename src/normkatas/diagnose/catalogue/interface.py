@@ -36,6 +36,12 @@ def describe(value: Value) -> str:
             return f"an array of dtype {value.dtype}"
         return f"an array of shape {shape_text(value.shape)}"
     if isinstance(value, SequenceValue):
+        inner = {v.kind if isinstance(v, SequenceValue) else v.type_name
+                 for v in value.items if isinstance(v, (SequenceValue, OtherValue))}
+        if value.items and inner in ({"list"}, {"tuple"}) and all(
+            isinstance(v, (SequenceValue, OtherValue)) for v in value.items
+        ):
+            return f"a nested {value.kind} ({plural(len(value.items), next(iter(inner)))})"
         return f"a {value.kind} of {plural(len(value.items), 'value')}"
     if isinstance(value, OtherValue):
         article = "an" if value.type_name[:1].lower() in "aeiou" else "a"
@@ -58,8 +64,24 @@ def _wrong_type(ctx: Context) -> list[Finding]:
         return []
     declared = ", ".join(o.name for o in ctx.kata.returns)
     want = "one numpy array" if n == 1 else f"a tuple of {n} values ({declared})"
-    facts = {"got": got, "want": want, "cases": names(items)}
-    return [Finding(WRONG_RETURN_TYPE, facts, cases=[i.key for i in items])]
+    form = ""
+    chosen: Value | None = next((v for i, v in _returned(ctx) if i is items[0]), None)
+    if isinstance(chosen, SequenceValue) and n > 1 and len(chosen.items) == n:
+        # the right number of values: name the one that is not an array
+        for output, part in zip(ctx.kata.returns, chosen.items, strict=True):
+            if not isinstance(part, ArrayValue):
+                shown = f"a {part.kind}" if isinstance(part, SequenceValue) else describe(part)
+                got, want = f"{output.name} as {shown}", "a numpy array"
+                form = "part"
+                facts = {"got": got, "want": want, "cases": names(items), "part": output.name,
+                         "got_kind": part.type_name if isinstance(part, OtherValue)
+                         else part.kind if isinstance(part, SequenceValue) else "value"}
+                return [Finding(WRONG_RETURN_TYPE, facts, form=form,
+                                cases=[i.key for i in items])]
+    if isinstance(chosen, SequenceValue) and n == 1 and got.startswith("a nested"):
+        form = "list"
+    facts = {"got": got, "want": want, "cases": names(items), "part": declared}
+    return [Finding(WRONG_RETURN_TYPE, facts, form=form, cases=[i.key for i in items])]
 
 
 def layout_permutation(item: Item, k: int) -> tuple[int, ...] | None:
@@ -105,7 +127,7 @@ def _wrong_layout(ctx: Context) -> list[Finding]:
     if not found:
         return []
     _item, k, perm = found[0]
-    letters = ctx.layout.letters if ctx.layout is not None else ""
+    letters = ctx.layout.shown if ctx.layout is not None else ""
     ndim = len(perm)
     if len(letters) != ndim:
         letters = "".join(chr(ord("a") + a) for a in range(ndim))
@@ -166,6 +188,21 @@ WRONG_RETURN_TYPE = Entry(
         help="return exactly the declared outputs",
         help_code="return {returns_code}",
     ),
+    forms={
+        "part": Text(
+            title="{entry} returns {got} instead of {want}",
+            notes=("a Python {got_kind} has no shape, dtype or"
+                   " arithmetic of its own ({cases})",),
+            help="turn {part} into a numpy array before returning it",
+            help_code="{part} = np.asarray({part}, dtype=np.float64)",
+        ),
+        "list": Text(
+            title="{entry} returns {got} instead of {want}",
+            notes=("the grader expects {want} ({cases})",),
+            help="turn the result into a numpy array before returning it",
+            help_code="return np.asarray({part}, dtype=np.float64)",
+        ),
+    },
     detect=_wrong_type,
 )
 

@@ -54,10 +54,20 @@ def _unrecognised(ctx: Context) -> list[Finding]:
     if not items:
         return []
     facts = {"cases": names(items), "count": plural(len(items), "case")}
+    form = ""
+    shown = next((i for i in items if i.visible), None)
+    if shown is not None:
+        from normkatas.diagnose.stages import check, sentence
+
+        found = sentence(check(ctx, shown))
+        if found:
+            facts.update(stages=found, where=f"on {shown.label}")
+            form = "stages"
     return [
         Finding(
             UNRECOGNISED,
             facts,
+            form=form,
             cases=[i.key for i in items],
             confidence="likely",
             counterexample=counterexample(ctx, lambda i: True),
@@ -79,6 +89,46 @@ RETURNED_STD = Entry(
     ),
     source=(r"np\.std\(|\.std\(", r"np\.sqrt\("),
     evidence=(EvidenceSpec("output", "{output}, {where}", output="var"),),
+)
+
+RETURNED_VAR_PLUS_EPS = Entry(
+    id="returned-var-plus-epsilon",
+    category="output",
+    variant=Variant("var_out", ("var+eps", "std+eps")),
+    text=Text(
+        title="the denominator returned where the variance was asked",
+        notes=(
+            "the {var_name} you return is {value_text}, the quantity you divide by, not the"
+            " variance itself",
+            "epsilon only keeps the division finite; the statistic the kata asks for is the"
+            " plain variance",
+        ),
+        help="return the variance before adding epsilon",
+        help_code="return {returns_code}",
+    ),
+    source=(r"^\s*return\b",),
+    evidence=(EvidenceSpec("output", "{output}, {where}", output="var"),),
+)
+
+OUTPUT_STATISTICS = Entry(
+    id="output-statistics-returned",
+    category="output",
+    variant=Variant("stats_out", ("output",)),
+    text=Text(
+        title="statistics of the output returned instead of the input's",
+        notes=(
+            "the mean and variance you return are those of the normalized output (mean"
+            " {beta}, variance about {gamma} squared), not those of {input}",
+            "the kata asks for the batch statistics used to normalize {input}",
+        ),
+        help="return the mean and variance computed from {input}",
+        help_code="return {returns_code}",
+    ),
+    source=(r"^\s*return\b",),
+    evidence=(
+        EvidenceSpec("output", "{output}, {where}", output="mean"),
+        EvidenceSpec("output", "{output}, {where}", output="var"),
+    ),
 )
 
 WRONG_RETURN_ORDER = Entry(
@@ -166,8 +216,21 @@ UNRECOGNISED = Entry(
         help="compute the mean, the variance, x_hat and the output one at a time on the"
         " smallest failing input below, and compare each with the formula in the statement",
     ),
+    forms={
+        "stages": Text(
+            title="no known mistake matches your output",
+            notes=(
+                "checked one stage at a time {where}: {stages}",
+                "your output differs from the reference on {count} ({cases}), and no"
+                " combination of the mistakes this grader knows reproduces it",
+            ),
+            help="print that stage's values on the smallest failing input below and compare"
+            " them with the formula in the statement",
+        )
+    },
     detect=_unrecognised,
 )
 
-ENTRIES = [RETURNED_STD, WRONG_RETURN_ORDER, NON_FINITE_OUTPUT, MUTATED_INPUT]
+ENTRIES = [RETURNED_STD, RETURNED_VAR_PLUS_EPS, OUTPUT_STATISTICS, WRONG_RETURN_ORDER,
+           NON_FINITE_OUTPUT, MUTATED_INPUT]
 LAST = [UNRECOGNISED]

@@ -95,9 +95,33 @@ RUNNING_STATS_NOT_UPDATED = Entry(
     evidence=(EvidenceSpec("output", "new {output}, {where}", output="running_mean"),),
 )
 
+RUNNING_UPDATED_IN_EVAL = Entry(
+    id="running-updated-in-eval",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("inference", ("running-updated",)),
+    text=Text(
+        title="running statistics updated in evaluation mode",
+        notes=(
+            "with {training}=False your output is right, normalized with the running"
+            " statistics, but the {running_mean} and {running_var} you return have moved toward"
+            " the batch's statistics",
+            "evaluation must not change the model: the running statistics come back exactly as"
+            " they were passed in",
+        ),
+        help="update the running statistics only when {training} is true",
+        help_code="if {training}:\n    " + UPDATE.replace("\n", "\n    "),
+    ),
+    source=(r"{running_mean}\s*=",),
+    evidence=(
+        EvidenceSpec("output", "{output} in evaluation mode, {where}", output="running_mean"),
+    ),
+)
+
 ENTRIES = [
     MOMENTUM_CONVENTION,
     BIASED_RUNNING_VARIANCE,
     BATCH_STATS_AT_INFERENCE,
     RUNNING_STATS_NOT_UPDATED,
+    RUNNING_UPDATED_IN_EVAL,
 ]

@@ -26,6 +26,20 @@ UNBIASED_VARIANCE = Entry(
         help="use the biased variance, numpy's default ddof=0",
         help_code="var = {var_call}",
     ),
+    forms={
+        "norm-backward": Text(
+            title="variance divided by m - 1 instead of m in the backward pass",
+            notes=(
+                "your gradients match the ones of the unbiased variance (ddof=1), which divides"
+                " the sum of squares by m - 1",
+                "the forward pass normalized with the biased variance, divided by m = {m}: its"
+                " gradient must use the same x_hat and sqrt(var + {epsilon}); with ddof=1 x_hat"
+                " comes out sqrt({m1}/{m}) = {factor} times too small, and dx and dgamma with it",
+            ),
+            help="recompute the variance with numpy's default ddof=0",
+            help_code="var = {var_call}",
+        )
+    },
     source=(r"ddof\s*=\s*1", r"/\s*\(\s*\w+\s*-\s*1\s*\)", r"-\s*1\s*\)"),
     evidence=(
         EvidenceSpec(
@@ -128,6 +142,80 @@ MISSING_MEAN = Entry(
     evidence=(EvidenceSpec("group_mean", "mean of {output} {per}, {where}"),),
 )
 
+VARIANCE_AROUND_GLOBAL_MEAN = Entry(
+    id="variance-around-global-mean",
+    category="statistics",
+    variant=Variant("spread", ("global-mean",)),
+    text=Text(
+        title="variance centred on the mean of the whole input, not on the mean you subtract",
+        notes=(
+            "the mean you subtract is right ({expected_per}), but your variance averages the"
+            " squares of x minus ONE mean of the whole input",
+            "the spread between the groups' means is then counted as variance, so every group"
+            " is divided by too large a number",
+        ),
+        help="centre the squares on the same mean you subtract, {expected_per}",
+        help_code="{stats_code}",
+    ),
+    source=(r"\(\s*\w+\s*-\s*\w+\.mean\(\s*\)\s*\)", r"np\.mean\(\s*\w+\s*\)"),
+    evidence=(EvidenceSpec("group_var", "variance of {output} {per}, {where}"),),
+)
+
+VARIANCE_AROUND_SAMPLE_MEAN = Entry(
+    id="variance-around-sample-mean",
+    category="statistics",
+    variant=Variant("spread", ("sample-mean",)),
+    text=Text(
+        title="variance centred on each sample's mean, not on the mean you subtract",
+        notes=(
+            "the mean you subtract is right ({expected_per}), but your variance averages the"
+            " squares of x minus the mean of each sample",
+            "the two means differ, so the squares are taken around another centre and the"
+            " result is not the variance of the values you normalize",
+        ),
+        help="centre the squares on the same mean you subtract, {expected_per}",
+        help_code="{stats_code}",
+    ),
+    evidence=(EvidenceSpec("group_var", "variance of {output} {per}, {where}"),),
+)
+
+MEAN_OF_VARIANCES = Entry(
+    id="mean-of-variances",
+    category="statistics",
+    variant=Variant("spread", ("mean-of-parts",)),
+    text=Text(
+        title="variance taken as the average of per-sample variances",
+        notes=(
+            "your variance is the mean over the batch of each sample's own variance {expected_per}",
+            "that misses the spread BETWEEN the samples' means: the variance of the pooled values"
+            " is the average variance plus the variance of the means",
+        ),
+        help="compute the variance of all the pooled values at once, {expected_per}",
+        help_code="var = {var_call}",
+    ),
+    source=(r"\bvar\w*\s*=\s*\w+\.mean\(", r"\bvar\w*\s*=\s*np\.mean\("),
+    evidence=(EvidenceSpec("group_var", "variance of {output} {per}, {where}"),),
+)
+
+VARIANCE_OTHER_AXES = Entry(
+    id="variance-other-axes",
+    category="statistics",
+    variant=Variant("spread", ("whole", "layer", "instance", "activation")),
+    text=Text(
+        title="mean and variance computed over different axes",
+        notes=(
+            "the mean you subtract is right ({expected_per}), but your variance is taken"
+            " {spread_per} (over {spread_axes_text})",
+            "both statistics must describe the same group of values: the variance of the values"
+            " you centre",
+        ),
+        help="compute the variance over the same axes as the mean, {expected_axes_text}",
+        help_code="var = {var_call}",
+    ),
+    source=(r"\.var\(", r"np\.var\("),
+    evidence=(EvidenceSpec("group_var", "variance of {output} {per}, {where}"),),
+)
+
 ENTRIES = [
     UNBIASED_VARIANCE,
     EPSILON_OUTSIDE_SQRT,
@@ -135,4 +223,8 @@ ENTRIES = [
     MISSING_SQRT,
     MISSING_VARIANCE,
     MISSING_MEAN,
+    VARIANCE_AROUND_GLOBAL_MEAN,
+    VARIANCE_AROUND_SAMPLE_MEAN,
+    MEAN_OF_VARIANCES,
+    VARIANCE_OTHER_AXES,
 ]

@@ -91,6 +91,8 @@ def group_stats(
     x: np.ndarray, grouping: Grouping, kwargs: Mapping[str, Any], layout: Layout, ddof: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(mean, var) broadcast like ``x``, (mean, var) with reduced axes dropped, m."""
+    if grouping.rows_axis is not None:
+        return _row_stats(x, grouping.rows_axis, ddof)
     channel = layout.channel
     groups = grouping.count(kwargs, x.shape[channel]) if channel is not None else None
     if grouping.grouped and channel is not None:
@@ -99,9 +101,12 @@ def group_stats(
         size = x.shape[channel]
         if groups < 1 or size % groups:
             raise ValueError("groups do not divide the channels")
-        shape = (*x.shape[:channel], groups, size // groups, *x.shape[channel + 1 :])
+        split = (size // groups, groups) if grouping.interleaved else (groups, size // groups)
+        shape = (*x.shape[:channel], *split, *x.shape[channel + 1 :])
         xr = x.reshape(shape)
         axes, _ = reduce_axes(grouping.axes, groups, channel)
+        if grouping.interleaved:  # the channel's position within a group comes first
+            axes = tuple(sorted(channel if a == channel + 1 else a for a in axes))
     else:
         xr = x
         axes = tuple(sorted(grouping.axes))
@@ -117,12 +122,31 @@ def group_stats(
     return full_mean, full_var, np.squeeze(mean, axis=axes), np.squeeze(var, axis=axes), m
 
 
+def _row_stats(
+    x: np.ndarray, axis: int, ddof: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """`group_stats` for statistics per row of ``x.reshape(x.shape[axis], -1)``."""
+    if axis >= x.ndim or x.shape[axis] < 1:
+        raise ValueError("no such axis")
+    rows = x.reshape(x.shape[axis], -1)
+    m = rows.shape[1]
+    with np.errstate(all="ignore"):
+        mean = rows.mean(axis=1, keepdims=True)
+        sq = ((rows - mean) ** 2).sum(axis=1, keepdims=True)
+        var = sq / (m - ddof) if m - ddof > 0 else sq * np.nan
+    full_mean = np.broadcast_to(mean, rows.shape).reshape(x.shape)
+    full_var = np.broadcast_to(var, rows.shape).reshape(x.shape)
+    return full_mean, full_var, mean.ravel(), var.ravel(), m
+
+
 def place(
     param: Any, mode: str, axis: int | None, ndim: int
 ) -> np.ndarray:
     """A per-channel parameter shaped to broadcast along ``axis`` (numpy's own
     trailing alignment when ``mode`` is ``last-axis``)."""
     p = f64(param)
+    if mode == "batch-axis" and p.ndim == 1 and ndim > 1:
+        return p.reshape([-1] + [1] * (ndim - 1))  # a column: lined up with the batch axis
     if mode == "last-axis" or axis is None or p.ndim != 1:
         return p
     shape = [1] * ndim
@@ -137,7 +161,7 @@ def affine(kata: Kata, kwargs: Mapping[str, Any], x_hat: np.ndarray, mode: str) 
     g = place(gamma, mode, axis, x_hat.ndim)
     b = place(beta, mode, axis, x_hat.ndim)
     out: np.ndarray = x_hat  # "none"
-    if mode in ("right", "last-axis"):
+    if mode in ("right", "last-axis", "batch-axis"):
         out = g * x_hat + b
     elif mode == "swapped":
         out = b * x_hat + g
@@ -161,6 +185,8 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
         kata
     ):
         values.append("last-axis")
+    if axis is not None and kata.structure is not None and axis != 0 and role(kata, "gamma"):
+        values.append("batch-axis")
     return tuple(values)
 
 

@@ -10,7 +10,11 @@ Stages (first value = right):
 - ``eps``: ``inside`` | ``outside`` | ``none``
 - ``dx``: ``right`` | ``constant-stats`` (dout * gamma / std: mean and variance
   treated as constants) | ``sums`` (the 1/m of both correction terms dropped) |
-  ``times-m`` (the leading 1/m of the closed form dropped)
+  ``times-m`` (the leading 1/m of the closed form dropped) | ``no-mean-term`` (the
+  gradient through the mean left out) | ``no-var-term`` (through the variance left
+  out) | ``dvar-exponent`` (dvar with (var + eps) ** -0.5 instead of ** -1.5: the
+  variance term times var + eps)
+- ``dgamma``: ``x_hat`` | ``x`` (dgamma = sum(dout * x))
 - ``affine``: ``right`` | ``no-gamma`` (dx without the factor gamma)
 """
 
@@ -45,7 +49,9 @@ class Backward:
         return {
             "ddof": ("0", "1"),
             "eps": ("inside", "outside", "none") if role(kata, "epsilon") else ("inside",),
-            "dx": ("right", "constant-stats", "sums", "times-m"),
+            "dx": ("right", "constant-stats", "sums", "times-m", "no-mean-term", "no-var-term",
+                   "dvar-exponent"),
+            "dgamma": ("x_hat", "x"),
             "affine": ("right", "no-gamma") if role(kata, "gamma") else ("right",),
         }
 
@@ -87,10 +93,18 @@ class Backward:
                 dx = dout * gamma / std
             elif form == "sums":
                 dx = gamma / std * (dout - dbeta - x_hat * dgamma)
+            elif form == "no-mean-term":
+                dx = gamma / std * (dout - x_hat * dgamma / m)
+            elif form == "no-var-term":
+                dx = gamma / std * (dout - dbeta / m)
+            elif form == "dvar-exponent":
+                dx = gamma / std * (dout - dbeta / m - x_hat * dgamma / m * std**2)
             else:
                 dx = gamma / std * (dout - dbeta / m - x_hat * dgamma / m)
                 if form == "times-m":
                     dx = dx * m
+            if variant.get("dgamma") == "x":
+                dgamma = (dout * x).sum(axis=sums, keepdims=True)
         return {
             "dx": dx,
             "dgamma": np.squeeze(dgamma, axis=sums),

@@ -13,7 +13,8 @@ Stages (first value = right):
 - ``momentum``: ``torch`` | ``keras`` (momentum weights the old running value)
 - ``running_ddof``: ``1`` | ``0`` (variance fed to the running average)
 - ``inference``: ``running`` | ``batch`` (the flag ignored: eval mode behaves like
-  training) | ``batch-frozen`` (batch statistics, running ones returned unchanged)
+  training) | ``batch-frozen`` (batch statistics, running ones returned unchanged) |
+  ``running-updated`` (running statistics used, but updated as in training)
 - ``update``: ``yes`` | ``no`` (training returns the running statistics unchanged)
 """
 
@@ -53,7 +54,7 @@ class Running:
             "affine": affine_stage(kata),
             "momentum": ("torch", "keras"),
             "running_ddof": ("1", "0"),
-            "inference": ("running", "batch", "batch-frozen"),
+            "inference": ("running", "batch", "batch-frozen", "running-updated"),
             "update": ("yes", "no"),
         }
 
@@ -77,8 +78,9 @@ class Running:
         eps = float(arg(kata, kwargs, "epsilon", 0.0))
         training = bool(arg(kata, kwargs, "training", True))
         inference = variant.get("inference", "running")
-        use_batch = training or inference != "running"
-        update = (training or inference == "batch") and variant.get("update", "yes") == "yes"
+        use_batch = training or inference not in ("running", "running-updated")
+        update = (training or inference in ("batch", "running-updated")) and \
+            variant.get("update", "yes") == "yes"
 
         def stats(ddof: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
             key = ("stats", grouping, ddof)

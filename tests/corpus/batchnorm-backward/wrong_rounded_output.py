@@ -1,0 +1,13 @@
+# expect: failed
+# diagnoses: rounded-output
+import numpy as np
+
+
+def batch_norm_backward(dout, x, gamma, epsilon=1e-5):
+    N = x.shape[0]
+    std = np.sqrt(x.var(axis=0) + epsilon)
+    x_hat = (x - x.mean(axis=0)) / std
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dbeta = np.sum(dout, axis=0)
+    dx = (gamma / (N * std)) * (N * dout - dbeta - x_hat * dgamma)
+    return np.round(dx, 4), np.round(dgamma, 4), np.round(dbeta, 4)

@@ -1,0 +1,13 @@
+# expect: failed
+# diagnoses: integer-output
+import numpy as np
+
+
+def group_normalization(X, gamma, beta, num_groups, epsilon=1e-5):
+    N, C, H, W = X.shape
+    Xg = X.reshape(N, num_groups, C // num_groups, H, W)
+    mean = Xg.mean(axis=(2, 3, 4), keepdims=True)
+    var = Xg.var(axis=(2, 3, 4), keepdims=True)
+    X_hat = ((Xg - mean) / np.sqrt(var + epsilon)).reshape(N, C, H, W)
+    Y = gamma.reshape(1, C, 1, 1) * X_hat + beta.reshape(1, C, 1, 1)
+    return Y.astype(np.int32)

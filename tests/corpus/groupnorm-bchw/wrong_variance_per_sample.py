@@ -1,0 +1,12 @@
+# expect: failed
+# diagnoses: variance-other-axes
+import numpy as np
+
+
+def group_normalization(X, gamma, beta, num_groups, epsilon=1e-5):
+    N, C, H, W = X.shape
+    Xg = X.reshape(N, num_groups, C // num_groups, H, W)
+    mean = Xg.mean(axis=(2, 3, 4), keepdims=True)
+    var = X.var(axis=(1, 2, 3)).reshape(N, 1, 1, 1, 1)
+    X_hat = ((Xg - mean) / np.sqrt(var + epsilon)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * X_hat + beta.reshape(1, C, 1, 1)
