@@ -58,8 +58,10 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
     return yours, reference
 
 
-def svgs(html: str) -> list[ET.Element]:
-    return [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", html, re.S)]
+def svgs(html: str, kind: str = "heatmap") -> list[ET.Element]:
+    """The heatmaps (or, with kind="groups", the pictures of who shares a statistic)."""
+    found = [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", html, re.S)]
+    return [s for s in found if (s.get("class") == "groups") == (kind == "groups")]
 
 
 @pytest.mark.parametrize("name", sorted(ALL))

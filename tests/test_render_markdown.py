@@ -45,7 +45,7 @@ def test_fences_close_and_tables_keep_their_columns(name: str) -> None:
     table = [line for line in outside if line.startswith("|")]
     if table:
         widths = {len(re.split(r"(?<!\\)\|", line)) for line in table}
-        assert widths == {6}, table  # 4 columns between 5 pipes
+        assert widths in ({6}, {5}), table  # 4 columns (3 when no case has details)
 
 
 def test_student_text_is_escaped_outside_code() -> None:
