@@ -27,14 +27,15 @@ from normkatas.report.result import Diagnosis
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
            "#999999")
 TEXT_ON = {"#0072B2": "#ffffff", "#D55E00": "#000000"}
-DEFAULT_SIZE = {"N": 2, "C": 4}
-"""The tensor drawn when the diagnosis has no counterexample shape of the right rank."""
+DEFAULT_SIZE = {"N": 2, "C": 3}
+"""The smallest tensor drawn (3 for other axes): enough elements to see the pattern, which
+does not depend on the sizes; a larger counterexample shape is drawn as it is, cropped."""
 MAX_SIZE = {"N": 3, "C": 6}
 MAX_SPATIAL = 4
-_CELL = 18
+_CELL = 22
 _GAP = 8
-_LABEL = 40
-_TOP = 20
+_LABEL = 44
+_TOP = 24
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,9 @@ def _tensor(d: Diagnosis) -> _Tensor | None:
         return None
     shape: list[int]
     cx = d.counterexample
+    shape = [DEFAULT_SIZE.get(a, 3) for a in layout]
     if cx is not None and len(cx.shape) == len(layout) and all(s > 0 for s in cx.shape):
-        shape = list(cx.shape)
-    else:
-        shape = [DEFAULT_SIZE.get(a, 3) for a in layout]
+        shape = [max(s, d) for s, d in zip(cx.shape, shape, strict=True)]
     shape = [min(s, MAX_SIZE.get(a, MAX_SPATIAL)) for a, s in zip(layout, shape, strict=True)]
     channel = layout.find("C")
     for groups in (d.groups, d.expected_groups):
@@ -114,24 +114,24 @@ def _svg(t: _Tensor, ids: dict[tuple[int, ...], int], title: str, heading: str) 
     tile_h, tile_w = _size(t, rows_axes) * _CELL, _size(t, cols_axes) * _CELL
     samples = t.shape[n_axis] if n_axis >= 0 else 1
     channels = t.shape[c_axis] if c_axis >= 0 else 1
-    width = _LABEL + samples * (tile_w + _GAP)
+    width = max(_LABEL + samples * (tile_w + _GAP), 8 * len(heading) + 8)
     height = _TOP + 16 + channels * (tile_h + _GAP)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}"'
         f' width="{width}" height="{height}" class="groups" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
-        f'<text x="0" y="14" font-size="14" font-weight="bold" fill="#1b1b1b">'
+        f'<text x="0" y="15" font-family="sans-serif" font-size="14" font-weight="bold" fill="#1b1b1b">'
         f"{escape(heading)}</text>",
         '<g font-family="sans-serif" font-size="12" fill="#1b1b1b">',
     ]
     if n_axis >= 0:
-        parts += [f'<text x="{_LABEL + i * (tile_w + _GAP)}" y="{_TOP + 12}">n={i}</text>'
+        parts += [f'<text x="{_LABEL + i * (tile_w + _GAP)}" y="{_TOP + 13}">n={i}</text>'
                   for i in range(samples)]
     if c_axis >= 0:
-        parts += [f'<text x="0" y="{_TOP + 16 + j * (tile_h + _GAP) + min(tile_h, _CELL) - 5}">'
+        parts += [f'<text x="0" y="{_TOP + 16 + j * (tile_h + _GAP) + min(tile_h, _CELL) - 6}">'
                   f"c={j}</text>" for j in range(channels)]
     parts.append("</g>")
-    parts.append('<g font-family="sans-serif" font-size="10" text-anchor="middle">')
+    parts.append('<g font-family="sans-serif" font-size="12" text-anchor="middle">')
     for idx, group in ids.items():
         i = idx[n_axis] if n_axis >= 0 else 0
         j = idx[c_axis] if c_axis >= 0 else 0
@@ -142,7 +142,7 @@ def _svg(t: _Tensor, ids: dict[tuple[int, ...], int], title: str, heading: str) 
         parts.append(
             f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" fill="{fill}"'
             f' stroke="#ffffff" stroke-width="1"/>'
-            f'<text x="{x + _CELL / 2:g}" y="{y + _CELL - 5}" fill="{ink}">{group + 1}</text>'
+            f'<text x="{x + _CELL / 2:g}" y="{y + _CELL - 7}" fill="{ink}">{group + 1}</text>'
         )
     parts += ["</g>", "</svg>"]
     return Markup("".join(parts))
@@ -168,12 +168,12 @@ def pictures(d: Diagnosis) -> list[GroupPicture]:
     t = _tensor(d)
     if t is None or not all(0 <= a < len(t.shape) for a in [*d.reduced_axes, *d.expected_axes]):
         return []
-    shape = "x".join(f"{a}={s}" for a, s in zip(t.layout, t.shape, strict=True))
+    shape = ", ".join(f"{a}={s}" for a, s in zip(t.layout, t.shape, strict=True))
     out = []
     for who, axes, groups in (("your code", d.reduced_axes, d.groups),
                               ("the kata", d.expected_axes, d.expected_groups)):
         ids = _group_ids(t, axes, groups)
         count = len(set(ids.values()))
-        title = f"{who}: {_words(t, axes, groups, count)}; tensor {shape}"
+        title = f"{who}: {_words(t, axes, groups, count)}; drawn on a tensor {shape}"
         out.append(GroupPicture(title, _svg(t, ids, title, f"{who}: {count} groups")))
     return out

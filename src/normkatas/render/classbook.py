@@ -225,6 +225,15 @@ def change_reasons(change: ScoreChange) -> list[str]:
         out.append("new diagnosis " + ", ".join(clean_line(d) for d in change.diagnoses_added))
     if change.diagnoses_removed:
         out.append("no longer " + ", ".join(clean_line(d) for d in change.diagnoses_removed))
+    for p in change.points:
+        name = clean_line(p.case)
+        if p.before is None:
+            out.append(f"new case {name}")
+        elif p.after is None:
+            out.append(f"case {name} removed")
+        else:
+            out.append(f"{name} worth {v.fmt_points(p.max_after or 0.0)} points"
+                       f" (was {v.fmt_points(p.max_before or 0.0)})")
     if change.max_before != change.max_after:
         out.append(f"maximum score {v.fmt_points(change.max_before)} -> "
                    f"{v.fmt_points(change.max_after)}")

@@ -47,6 +47,9 @@ class StudentSummary(_Model):
     """Taken from an earlier, interrupted run (``--resume``)."""
     failed_cases: list[str] = msgspec.field(default_factory=list)
     """Cases that did not pass (what a regrade compares)."""
+    case_points: dict[str, float] = msgspec.field(default_factory=dict)
+    """Points per case, out of `case_max_points` (what a regrade compares)."""
+    case_max_points: dict[str, float] = msgspec.field(default_factory=dict)
 
 
 class IgnoredFile(_Model):
@@ -164,6 +167,8 @@ def student_summary(
         sha256=sha256,
         resumed=resumed,
         failed_cases=[c.name for c in result.cases if c.status != "passed"],
+        case_points={c.name: c.points for c in result.cases},
+        case_max_points={c.name: c.max_points for c in result.cases},
     )
 
 

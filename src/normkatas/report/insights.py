@@ -85,6 +85,16 @@ class Similar(_Model):
     shared_diagnoses: list[str] = msgspec.field(default_factory=list)
 
 
+class PointsChange(_Model):
+    case: str
+    before: float | None
+    """None: the case is new."""
+    after: float | None
+    """None: the case was removed."""
+    max_before: float | None = None
+    max_after: float | None = None
+
+
 class ScoreChange(_Model):
     """A student whose result differs from the earlier run of the same folder."""
 
@@ -101,6 +111,8 @@ class ScoreChange(_Model):
     now_passing: list[str] = msgspec.field(default_factory=list)
     diagnoses_added: list[str] = msgspec.field(default_factory=list)
     diagnoses_removed: list[str] = msgspec.field(default_factory=list)
+    points: list[PointsChange] = msgspec.field(default_factory=list)
+    """Cases worth a different number of points (the kata changed), or new or removed."""
     file_changed: bool = False
     """The submission itself changed between the runs (not only the kata)."""
 
@@ -267,10 +279,21 @@ def regrade(earlier: ClassSummary, now: ClassSummary) -> Regrade:
         old = before.get(key)
         if old is None:
             continue
-        same = (old.score, old.max_score, old.status, old.failed_cases, old.diagnoses) == (
-            s.score, s.max_score, s.status, s.failed_cases, s.diagnoses)
+        same = (old.score, old.max_score, old.status, old.failed_cases, old.diagnoses,
+                old.case_points, old.case_max_points) == (
+            s.score, s.max_score, s.status, s.failed_cases, s.diagnoses, s.case_points,
+            s.case_max_points)
         if same:
             continue
+        points = [
+            PointsChange(case=c, before=old.case_points.get(c), after=s.case_points.get(c),
+                         max_before=old.case_max_points.get(c),
+                         max_after=s.case_max_points.get(c))
+            for c in dict.fromkeys([*old.case_points, *s.case_points])
+            if (old.case_points.get(c), old.case_max_points.get(c))
+            != (s.case_points.get(c), s.case_max_points.get(c))
+            and c not in old.failed_cases + s.failed_cases
+        ]
         changes.append(ScoreChange(
             student=s.student, key=key, kata=s.kata, before=old.score, after=s.score,
             max_before=old.max_score, max_after=s.max_score,
@@ -279,6 +302,7 @@ def regrade(earlier: ClassSummary, now: ClassSummary) -> Regrade:
             now_passing=[c for c in old.failed_cases if c not in s.failed_cases],
             diagnoses_added=[d for d in s.diagnoses if d not in old.diagnoses],
             diagnoses_removed=[d for d in old.diagnoses if d not in s.diagnoses],
+            points=points,
             file_changed=bool(old.sha256 and s.sha256 and old.sha256 != s.sha256),
         ))
     changes.sort(key=lambda c: (c.after / c.max_after if c.max_after else 0.0)
