@@ -106,7 +106,7 @@ MEASURE = r"""
     wide: wide.slice(0, 20), images: images, contrast: contrast.slice(0, 20),
     headings: Array.prototype.map.call(document.querySelectorAll('h1, h2, h3, h4, h5, h6'),
       function (h) { return parseInt(h.tagName.slice(1), 10); }),
-    scripts: document.querySelectorAll('script').length,
+    scripts: document.querySelectorAll('script').length - 2,
     selected: {}
   };
   (window.__measure || []).forEach(function (sel) { out.selected[sel] = rects(sel); });

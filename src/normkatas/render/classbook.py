@@ -77,6 +77,7 @@ def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bo
                    f"{summary.duration_s:.1f} s")
     for kata in summary.katas:
         out += ["", *_kata_text(s, kata, verbose)]
+    out += _insight_lines(s, summary)
     shown = [x for x in summary.students if verbose or x.status != "passed"]
     if shown:
         out += ["", s("students" if verbose else "students who did not pass", "bold")]
@@ -91,6 +92,23 @@ def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bo
         out += ["", s(f"interrupted: {_n(summary.pending, 'submission')} not graded",
                       "yellow", "bold")]
     return "\n".join(out) + "\n"
+
+
+def _insight_lines(s: Style, summary: ClassSummary) -> list[str]:
+    out: list[str] = []
+    found = summary.insights
+    if found.similar:
+        out += ["", s("similar wrong outputs", "bold")
+                + " (a hint to compare the files, never a verdict)"]
+        out += [f"  {', '.join(clean_line(n) for n in x.students)}: the same values on"
+                f" {_n(len(x.cases), 'wrong case')} ({x.hidden_cases} hidden),"
+                f" fingerprint {x.fingerprint}" for x in found.similar]
+    if found.regrade is not None and found.regrade.changes:
+        out += ["", s("changed since the last run", "bold")]
+        out += [f"  {clean_line(c.student)}: {v.fmt_points(c.before)}/{v.fmt_points(c.max_before)}"
+                f" -> {v.fmt_points(c.after)}/{v.fmt_points(c.max_after)}; "
+                + "; ".join(change_reasons(c)) for c in found.regrade.changes]
+    return out
 
 
 def _student_lines(s: Style, students: list[StudentSummary]) -> list[str]:
