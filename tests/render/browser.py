@@ -16,6 +16,7 @@ could not be installed on this machine.
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import os
 import re
@@ -57,14 +58,18 @@ MEASURE = r"""
     return [255, 255, 255, 1];
   }
   function describe(el) {
+    var cls = typeof el.className === 'string' && el.className ? el.className : '';
     return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-      (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ').join('.') : '');
+      (cls ? '.' + cls.split(' ').join('.') : '');
   }
   var width = window.innerWidth, height = window.innerHeight;
   var wide = [];
   document.querySelectorAll('main *').forEach(function (el) {
     var r = el.getBoundingClientRect();
-    if (r.width > 0 && (r.right > width + 1 || r.left < -1)) { wide.push(describe(el) + ' right=' + Math.round(r.right) + ' ' + (el.textContent || '').slice(0, 60)); }
+    if (r.width > 0 && (r.right > width + 1 || r.left < -1)) {
+      wide.push(describe(el) + ' right=' + Math.round(r.right) + ' ' +
+                (el.textContent || '').slice(0, 60));
+    }
   });
   var images = [];
   document.querySelectorAll('svg, img, canvas, picture, [role=img]').forEach(function (el) {
@@ -72,7 +77,8 @@ MEASURE = r"""
     var title = el.querySelector ? el.querySelector(':scope > title') : null;
     images.push({
       tag: describe(el),
-      label: el.getAttribute('aria-label') || el.getAttribute('alt') || (title ? title.textContent : '') || '',
+      label: el.getAttribute('aria-label') || el.getAttribute('alt') ||
+        (title ? title.textContent : '') || '',
       hidden: el.getAttribute('aria-hidden') === 'true',
       role: el.getAttribute('role') || ''
     });
@@ -95,8 +101,9 @@ MEASURE = r"""
   function rects(selector) {
     return Array.prototype.map.call(document.querySelectorAll(selector), function (el) {
       var r = el.getBoundingClientRect();
-      return {left: r.left, right: r.right, top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,
-              width: r.width, height: r.height, text: (el.textContent || '').trim().slice(0, 200)};
+      return {left: r.left, right: r.right, top: r.top + window.scrollY,
+              bottom: r.bottom + window.scrollY, width: r.width, height: r.height,
+              text: (el.textContent || '').trim().slice(0, 200)};
     });
   }
   var out = {
@@ -188,7 +195,7 @@ def measure(page: str, tmp: Path, *, width: int, height: int,
 
 def heading_jumps(levels: list[int]) -> list[tuple[int, int]]:
     """Pairs of consecutive heading levels where a level is skipped (h2 then h4)."""
-    return [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    return [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
 
 
 def screenshot(page_file: Path, png: Path, *, width: int, height: int, profile: Path) -> None:

@@ -77,7 +77,7 @@ def test_no_horizontal_overflow_and_every_bin_and_column_on_screen(
     for selector in ("rect.bar-hist", "td.num", "th", "svg text"):
         for box in page["selected"][selector]:
             if box["width"]:
-                assert 0 <= box["left"] and box["right"] <= width, (selector, box)
+                assert box["left"] >= 0 and box["right"] <= width, (selector, box)
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])

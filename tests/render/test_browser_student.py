@@ -25,7 +25,8 @@ HEADLINE = ".diagnosis h3"
 BAD_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>
 <h1>bad</h1><h3>skipped a level</h3><p style="color:#aaaaaa">too pale</p>
-<div style="width:900px">too wide</div><svg width="10" height="10"><rect width="10" height="10"/></svg>
+<div style="width:900px">too wide</div>
+<svg width="10" height="10"><rect width="10" height="10"/></svg>
 </main></body></html>"""
 
 

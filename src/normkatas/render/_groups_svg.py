@@ -120,15 +120,15 @@ def _svg(t: _Tensor, ids: dict[tuple[int, ...], int], title: str, heading: str) 
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}"'
         f' width="{width}" height="{height}" class="groups" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
-        f'<text x="0" y="15" font-family="sans-serif" font-size="14" font-weight="bold" fill="#1b1b1b">'
-        f"{escape(heading)}</text>",
+        '<text x="0" y="15" font-family="sans-serif" font-size="14" font-weight="bold"'
+        f' fill="#1b1b1b">{escape(heading)}</text>',
         '<g font-family="sans-serif" font-size="12" fill="#1b1b1b">',
     ]
     if n_axis >= 0:
         parts += [f'<text x="{_LABEL + i * (tile_w + _GAP)}" y="{_TOP + 13}">n={i}</text>'
                   for i in range(samples)]
     if c_axis >= 0:
-        parts += [f'<text x="0" y="{_TOP + 16 + j * (tile_h + _GAP) + min(tile_h, _CELL) - 6}">'
+        parts += [f'<text x="0" y="{_TOP + 10 + j * (tile_h + _GAP) + min(tile_h, _CELL)}">'
                   f"c={j}</text>" for j in range(channels)]
     parts.append("</g>")
     parts.append('<g font-family="sans-serif" font-size="12" text-anchor="middle">')

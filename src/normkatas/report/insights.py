@@ -218,25 +218,26 @@ def similar(students: Sequence[StudentSummary], results: Mapping[str, Result]) -
     out = []
     for kata, group in sorted(by_kata.items()):
         parent = {s.key: s.key for s in group}
-
-        def root(k: str) -> str:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
         for a, b in itertools.combinations(group, 2):
             wa, wb = wrong[a.key], wrong[b.key]
             both = wa.keys() & wb.keys()
             if len(both) >= MIN_AGREEING and all(wa[c] == wb[c] for c in both):
-                parent[root(a.key)] = root(b.key)
+                parent[_root(parent, a.key)] = _root(parent, b.key)
         members: dict[str, list[StudentSummary]] = {}
         for s in group:
-            members.setdefault(root(s.key), []).append(s)
+            members.setdefault(_root(parent, s.key), []).append(s)
         for found in members.values():
             if len(found) > 1:
                 out.append(_similar(kata, found, wrong, results))
     return out
+
+
+def _root(parent: dict[str, str], key: str) -> str:
+    """Union-find: the representative of `key`'s group."""
+    while parent[key] != key:
+        parent[key] = parent[parent[key]]
+        key = parent[key]
+    return key
 
 
 def _similar(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from normkatas.sandbox.types import ArrayValue, NoneValue, OtherValue, RunOutcom
 DIGEST_BYTES = 8
 
 
-def _feed(h: hashlib._Hash, value: object) -> None:
+def _feed(h: Any, value: object) -> None:
     if isinstance(value, ArrayValue):
         h.update(f"a{value.dtype}{value.shape}".encode())
         if value.array is not None:
