@@ -15,6 +15,7 @@ vision deficiencies), each group also carries its number, and every SVG has a
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -65,9 +66,11 @@ def _tensor(d: Diagnosis) -> _Tensor | None:
         shape = [max(s, d) for s, d in zip(cx.shape, shape, strict=True)]
     shape = [min(s, MAX_SIZE.get(a, MAX_SPATIAL)) for a, s in zip(layout, shape, strict=True)]
     channel = layout.find("C")
-    for groups in (d.groups, d.expected_groups):
-        if groups and channel >= 0 and shape[channel] % groups:
-            shape[channel] = groups * max(1, shape[channel] // groups)
+    counts = [g for g in (d.groups, d.expected_groups) if g]
+    if counts and channel >= 0:
+        # channels that every grouping cuts into whole blocks
+        step = math.lcm(*counts)
+        shape[channel] = step * max(1, shape[channel] // step)
     return _Tensor(layout, tuple(shape))
 
 
@@ -156,8 +159,9 @@ def _words(t: _Tensor, axes: Sequence[int], groups: int | None, count: int) -> s
     channel = t.layout.find("C")
     if groups and channel in axes:
         text += f" within each of {groups} blocks of consecutive channels"
+        kept.append("block of channels")
     if kept:
-        text += f" (one group per {', '.join(kept)})"
+        text += f" (one group per {' and '.join(kept)})"
     return text
 
 
