@@ -65,8 +65,10 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
     return yours, reference
 
 
-def svgs(html: str) -> list[ET.Element]:
-    return [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", html, re.S)]
+def svgs(html: str, kind: str = "heatmap") -> list[ET.Element]:
+    """The heatmaps (or, with kind="groups", the pictures of who shares a statistic)."""
+    found = [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", html, re.S)]
+    return [s for s in found if (s.get("class") == "groups") == (kind == "groups")]
 
 
 @pytest.mark.parametrize("name", sorted(ALL))
@@ -181,3 +183,66 @@ def test_hidden_cases_show_no_data_even_with_arrays() -> None:
     assert svgs(html) == []
     for secret in HIDDEN_SECRETS:
         assert secret not in html
+
+
+def _with_groups(reduced: list[int], expected: list[int], groups: int | None,
+                 expected_groups: int | None) -> str:
+    import msgspec
+
+    result = failed_layer_norm()
+    d = msgspec.structs.replace(result.diagnoses[0], reduced_axes=reduced, expected_axes=expected,
+                                layout="NCHW", groups=groups, expected_groups=expected_groups)
+    return render(msgspec.structs.replace(result, diagnoses=[d]), "html")
+
+
+def test_picture_of_who_shares_a_statistic() -> None:
+    html = _with_groups([1, 2, 3], [0, 2, 3], None, None)
+    yours, kata = svgs(html, "groups")
+    for svg in (yours, kata):
+        assert svg.get("role") == "img" and svg.get("aria-label")
+        assert svg.find(f"{SVG_NS}title") is not None
+    # 2 samples x 3 channels x 3 x 3 elements (the counterexample is smaller)
+    cells = [r for r in yours.iter(f"{SVG_NS}rect")]
+    assert len(cells) == 2 * 3 * 3 * 3
+    assert len({r.get("fill") for r in cells}) == 2  # one group per sample
+    assert len({r.get("fill") for r in kata.iter(f"{SVG_NS}rect")}) == 3  # one per channel
+    assert str(yours.get("aria-label")).startswith("your code: 2 groups")
+    assert "(one group per N)" in str(yours.get("aria-label"))
+
+
+def test_group_norm_picture_cuts_channels_into_blocks() -> None:
+    yours, kata = svgs(_with_groups([1, 2, 3], [1, 2, 3], 3, 2), "groups")
+    assert "C=6" in str(yours.get("aria-label"))  # channels both groupings cut evenly
+    assert str(yours.get("aria-label")).startswith("your code: 6 groups")
+    assert str(kata.get("aria-label")).startswith("the kata: 4 groups")
+    assert "one group per N and block of channels" in str(kata.get("aria-label"))
+
+
+def test_no_picture_without_axes() -> None:
+    assert svgs(render(ALL["unbiased"](), "html"), "groups") == []
+
+
+def test_answer_first_and_details_folded_once() -> None:
+    html = render(failed_layer_norm(), "html")
+    assert html.index("what to fix") < html.index('id="cases-heading"')
+    headline = html.index("statistics computed per sample over C, H, W")
+    assert headline < html.index("<table>")
+    assert html.count("<details>") == 1  # random-small; the hidden case shows nothing
+
+
+def test_cases_that_fail_the_same_way_are_shown_once() -> None:
+    import msgspec
+
+    result = failed_layer_norm()
+    failing = next(c for c in result.cases if c.name == "random-small")
+    copies = [msgspec.structs.replace(failing, name=f"random-{i}") for i in range(5)]
+    html = render(msgspec.structs.replace(result, cases=[*result.cases, *copies]), "html")
+    assert html.count("<details>") == 1
+    assert "random-small, random-0, random-1, random-2, random-3, random-4" in html
+    assert html.count("first mismatched elements of Y") == 1
+
+
+def test_a_passing_report_has_no_empty_details_column() -> None:
+    html = render(ALL["passed"](), "html")
+    assert '<th scope="col">details</th>' not in html
+    assert '<th scope="col">details</th>' in render(failed_layer_norm(), "html")

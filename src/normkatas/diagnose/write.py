@@ -153,6 +153,8 @@ def write(
         reduced_axes=finding.reduced_axes,
         expected_axes=finding.expected_axes,
         layout=finding.layout,
+        groups=_int(finding.facts.get("groups_seen")) if finding.reduced_axes else None,
+        expected_groups=_int(finding.facts.get("groups_value")) if finding.expected_axes else None,
         cases=cases,
         evidence=evidence,
         counterexample=counterexample,
@@ -188,3 +190,7 @@ def _sentence(note: str, names: set[str]) -> str:
     if first.isalpha() and first.islower() and first not in names:
         note = note[0].upper() + note[1:]
     return note if note.endswith((".", "!", "?")) else note + "."
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

@@ -26,7 +26,8 @@ MAX_SAMPLES = 4
 MAX_CHANNELS = 4
 MAX_SIDE = 16
 _GAP = 6
-_LABEL = 34
+_LABEL = 44
+_TOP = 20
 _LEGEND_STEPS = 11
 
 
@@ -88,29 +89,29 @@ def _scale(*arrays: np.ndarray) -> float:
 
 def _svg(grid: np.ndarray, scale: float, title: str, low: float, high: float) -> Markup:
     n, c, h, w = grid.shape
-    cell = max(4, min(16, 96 // max(h, w)))
+    cell = max(10, min(24, 160 // max(h, w)))
     tile_w, tile_h = w * cell, h * cell
     step = 12
-    width = max(_LABEL + n * (tile_w + _GAP), _LABEL + _LEGEND_STEPS * step + 60)
-    legend_y = 16 + c * (tile_h + _GAP) + 4
-    height = legend_y + 30
+    width = max(_LABEL + n * (tile_w + _GAP), _LABEL + _LEGEND_STEPS * step + 70)
+    legend_y = _TOP + c * (tile_h + _GAP) + 4
+    height = legend_y + 36
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" aria-label={quoteattr(title)}>',
         f"<title>{escape(title)}</title>",
-        '<g font-family="sans-serif" font-size="10" fill="#333">',
+        '<g font-family="sans-serif" font-size="13" fill="#1b1b1b">',
     ]
     parts += [
-        f'<text x="{_LABEL + i * (tile_w + _GAP)}" y="11">n={i}</text>' for i in range(n)
+        f'<text x="{_LABEL + i * (tile_w + _GAP)}" y="14">n={i}</text>' for i in range(n)
     ]
     parts += [
-        f'<text x="0" y="{16 + j * (tile_h + _GAP) + min(tile_h, 12)}">c={j}</text>'
+        f'<text x="0" y="{_TOP + j * (tile_h + _GAP) + min(tile_h, 14)}">c={j}</text>'
         for j in range(c)
     ]
     parts.append("</g>")
     for i in range(n):
         for j in range(c):
-            x0, y0 = _LABEL + i * (tile_w + _GAP), 16 + j * (tile_h + _GAP)
+            x0, y0 = _LABEL + i * (tile_w + _GAP), _TOP + j * (tile_h + _GAP)
             for r in range(h):
                 for k in range(w):
                     fill = colour(float(grid[i, j, r, k]) / scale)
@@ -121,15 +122,15 @@ def _svg(grid: np.ndarray, scale: float, title: str, low: float, high: float) ->
     for s in range(_LEGEND_STEPS):
         t = -1.0 + 2.0 * s / (_LEGEND_STEPS - 1)
         parts.append(
-            f'<rect x="{_LABEL + s * step}" y="{legend_y}" width="{step}" height="10"'
+            f'<rect x="{_LABEL + s * step}" y="{legend_y}" width="{step}" height="12"'
             f' fill="{colour(t)}"/>'
         )
     right = _LABEL + _LEGEND_STEPS * step
     parts += [
-        f'<g font-family="sans-serif" font-size="10" fill="#333">'
-        f'<text x="0" y="{legend_y + 9}">{_num(-scale)}</text>'
-        f'<text x="{right + 4}" y="{legend_y + 9}">{_num(scale)}</text>'
-        f'<text x="{_LABEL}" y="{legend_y + 23}">min {_num(low)}, max {_num(high)}</text></g>',
+        f'<g font-family="sans-serif" font-size="13" fill="#1b1b1b">'
+        f'<text x="0" y="{legend_y + 11}">{_num(-scale)}</text>'
+        f'<text x="{right + 4}" y="{legend_y + 11}">{_num(scale)}</text>'
+        f'<text x="{_LABEL}" y="{legend_y + 30}">min {_num(low)}, max {_num(high)}</text></g>',
         "</svg>",
     ]
     return Markup("".join(parts))

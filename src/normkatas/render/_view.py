@@ -182,6 +182,28 @@ def first_with_same_error(result: Result) -> dict[str, str]:
     return repeats
 
 
+def same_failure_key(case: CaseResult) -> tuple[object, ...]:
+    """What a failing case's details say, without its numbers: equal keys say the same thing
+    (the same outputs differ in the same way, or the same error)."""
+    mismatches = tuple(
+        (m.output, m.mismatched == m.total,
+         tuple(m.shape_yours) if m.shape_yours is not None and m.shape_yours != m.shape_reference
+         else None,
+         m.dtype_yours, bool(m.non_finite))
+        for m in case.mismatches
+    )
+    return (case.status, mismatches, error_key(case.error) if case.error is not None else None)
+
+
+def case_summary(case: CaseResult) -> str:
+    """One line about a case: what differs, or the error."""
+    if case.mismatches:
+        return "; ".join(mismatch_summary(m) for m in case.mismatches)
+    if case.error is not None:
+        return error_phrase(case.error, hidden=case.hidden)
+    return STATUS_LABEL[case.status].lower()
+
+
 def submission_errors(result: Result) -> list[ErrorInfo]:
     """Distinct whole-file errors (syntax, import, missing function), in case order."""
     found: dict[tuple[object, ...], ErrorInfo] = {}

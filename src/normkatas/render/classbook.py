@@ -25,6 +25,7 @@ from normkatas.report.class_summary import (
     MistakeStat,
     StudentSummary,
 )
+from normkatas.report.insights import CaseDifficulty, Cluster, ScoreChange, Similar, Together
 from normkatas.report.result import Result
 
 GRADEBOOK_COLUMNS = (
@@ -76,6 +77,7 @@ def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bo
                    f"{summary.duration_s:.1f} s")
     for kata in summary.katas:
         out += ["", *_kata_text(s, kata, verbose)]
+    out += _insight_lines(s, summary)
     shown = [x for x in summary.students if verbose or x.status != "passed"]
     if shown:
         out += ["", s("students" if verbose else "students who did not pass", "bold")]
@@ -90,6 +92,23 @@ def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bo
         out += ["", s(f"interrupted: {_n(summary.pending, 'submission')} not graded",
                       "yellow", "bold")]
     return "\n".join(out) + "\n"
+
+
+def _insight_lines(s: Style, summary: ClassSummary) -> list[str]:
+    out: list[str] = []
+    found = summary.insights
+    if found.similar:
+        out += ["", s("similar wrong outputs", "bold")
+                + " (a hint to compare the files, never a verdict)"]
+        out += [f"  {', '.join(clean_line(n) for n in x.students)}: the same values on"
+                f" {_n(len(x.cases), 'wrong case')} ({x.hidden_cases} hidden),"
+                f" fingerprint {x.fingerprint}" for x in found.similar]
+    if found.regrade is not None and found.regrade.changes:
+        out += ["", s("changed since the last run", "bold")]
+        out += [f"  {clean_line(c.student)}: {v.fmt_points(c.before)}/{v.fmt_points(c.max_before)}"
+                f" -> {v.fmt_points(c.after)}/{v.fmt_points(c.max_after)}; "
+                + "; ".join(change_reasons(c)) for c in found.regrade.changes]
+    return out
 
 
 def _student_lines(s: Style, students: list[StudentSummary]) -> list[str]:
@@ -162,6 +181,8 @@ class Bar:
     height: float
     label: str
     value: str
+    percent: float = 0.0
+    """The bar's share of the full length (for the CSS bars of the tables)."""
 
 
 def histogram_bars(bins: list[Bin], *, width: int = 420, height: int = 150) -> list[Bar]:
@@ -170,23 +191,71 @@ def histogram_bars(bins: list[Bin], *, width: int = 420, height: int = 150) -> l
     bars = []
     for i, b in enumerate(bins):
         h = height * b.count / top
-        bars.append(Bar(i * slot + 2, height - h, slot - 4, h, f"{b.low}", str(b.count)))
+        bars.append(Bar(i * slot + 2, height - h, slot - 4, h, f"{b.low}", str(b.count),
+                        100.0 * b.count / top))
     return bars
 
 
 def rate_bars(kata: KataSummary, *, width: int = 300, row: int = 22) -> list[Bar]:
     return [
         Bar(0, i * row, width * c.rate, row - 6, case_label(c),
-            f"{c.passed}/{c.total} ({100 * c.rate:.0f}%)")
+            f"{c.passed}/{c.total} ({100 * c.rate:.0f}%)", 100.0 * c.rate)
         for i, c in enumerate(kata.cases)
     ]
 
 
 def mistake_bars(kata: KataSummary, *, width: int = 300, row: int = 22) -> list[Bar]:
     return [
-        Bar(0, i * row, width * m.count / max(1, m.total), row - 6, mistake_line(m), str(m.count))
+        Bar(0, i * row, width * m.count / max(1, m.total), row - 6, mistake_line(m), str(m.count),
+            100.0 * m.count / max(1, m.total))
         for i, m in enumerate(kata.mistakes)
     ]
+
+
+@dataclass(frozen=True)
+class KataInsights:
+    clusters: list[Cluster]
+    together: list[Together]
+    difficulty: list[CaseDifficulty]
+    similar: list[Similar]
+
+
+def kata_insights(summary: ClassSummary, kata: str) -> KataInsights:
+    found = summary.insights
+    return KataInsights(
+        clusters=[c for c in found.clusters if c.kata == kata],
+        together=[t for t in found.together if t.kata == kata],
+        difficulty=[d for d in found.difficulty if d.kata == kata],
+        similar=[s for s in found.similar if s.kata == kata],
+    )
+
+
+def change_reasons(change: ScoreChange) -> list[str]:
+    """Why a student's result changed between two runs, as short phrases."""
+    out = []
+    if change.file_changed:
+        out.append("the submitted file changed")
+    if change.now_failing:
+        out.append("now fails " + ", ".join(clean_line(c) for c in change.now_failing))
+    if change.now_passing:
+        out.append("now passes " + ", ".join(clean_line(c) for c in change.now_passing))
+    if change.diagnoses_added:
+        out.append("new diagnosis " + ", ".join(clean_line(d) for d in change.diagnoses_added))
+    if change.diagnoses_removed:
+        out.append("no longer " + ", ".join(clean_line(d) for d in change.diagnoses_removed))
+    for p in change.points:
+        name = clean_line(p.case)
+        if p.before is None:
+            out.append(f"new case {name}")
+        elif p.after is None:
+            out.append(f"case {name} removed")
+        else:
+            out.append(f"{name} worth {v.fmt_points(p.max_after or 0.0)} points"
+                       f" (was {v.fmt_points(p.max_before or 0.0)})")
+    if change.max_before != change.max_after:
+        out.append(f"maximum score {v.fmt_points(change.max_before)} -> "
+                   f"{v.fmt_points(change.max_after)}")
+    return out or ["points of the same cases changed"]
 
 
 def render_class_html(summary: ClassSummary, results: Mapping[str, Result]) -> str:
@@ -212,6 +281,10 @@ def render_class_html(summary: ClassSummary, results: Mapping[str, Result]) -> s
             }
             for k in summary.katas
         },
+        insights={k.kata: kata_insights(summary, k.kata) for k in summary.katas},
+        regrade=summary.insights.regrade,
+        change_reasons=change_reasons,
+        names={x.key: x.student for x in summary.students},
         status_word=STATUS_WORD,
         mistake_line=mistake_line,
         case_label=case_label,

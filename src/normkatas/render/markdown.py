@@ -42,6 +42,36 @@ def case_rows(result: Result, *, verbose: bool = False) -> list[CaseRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class DetailGroup:
+    """Failing cases whose details say the same thing: shown once, under one summary."""
+
+    labels: list[str]
+    summary: str
+    lines: list[str]
+    """With several cases, one line per case; empty for one."""
+    details: str
+
+
+def detail_groups(result: Result, rows: list[CaseRow]) -> list[DetailGroup]:
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, (case, row) in enumerate(zip(result.cases, rows, strict=True)):
+        if row.details:
+            groups.setdefault(v.same_failure_key(case), []).append(i)
+    out = []
+    for members in groups.values():
+        first = rows[members[0]]
+        many = len(members) > 1
+        out.append(DetailGroup(
+            labels=[rows[i].label for i in members],
+            summary=f"fail the same way as {first.label}" if many else first.summary,
+            lines=[f"{rows[i].label}: {v.case_summary(result.cases[i])}" for i in members]
+            if many else [],
+            details=first.details,
+        ))
+    return out
+
+
 def diagnosis_views(result: Result) -> list[DiagnosisView]:
     return [diagnosis_view(d, result.submission) for d in result.diagnoses]
 
@@ -49,11 +79,14 @@ def diagnosis_views(result: Result) -> list[DiagnosisView]:
 def render_markdown(result: Result, *, verbose: bool = False) -> str:
     from normkatas.render._jinja import render_template
 
+    rows = case_rows(result, verbose=verbose)
     return render_template(
         "markdown.md.j2",
         result=result,
         icon=ICON[result.status],
-        rows=case_rows(result, verbose=verbose),
+        rows=rows,
+        with_details=any(row.summary for row in rows),
+        details=detail_groups(result, rows),
         diagnoses=diagnosis_views(result),
         errors=v.submission_errors(result),
         captured=v.captured_streams(result),

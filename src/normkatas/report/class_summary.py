@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from normkatas._version import __version__
+from normkatas.report.insights import ClassInsights, class_insights
 from normkatas.report.result import Result
 
 CLASS_CONTRACT_VERSION = "1.0"
@@ -44,6 +45,11 @@ class StudentSummary(_Model):
     sha256: str = ""
     resumed: bool = False
     """Taken from an earlier, interrupted run (``--resume``)."""
+    failed_cases: list[str] = msgspec.field(default_factory=list)
+    """Cases that did not pass (what a regrade compares)."""
+    case_points: dict[str, float] = msgspec.field(default_factory=dict)
+    """Points per case, out of `case_max_points` (what a regrade compares)."""
+    case_max_points: dict[str, float] = msgspec.field(default_factory=dict)
 
 
 class IgnoredFile(_Model):
@@ -109,6 +115,13 @@ class ClassSummary(_Model):
     katas: list[KataSummary] = msgspec.field(default_factory=list)
     students: list[StudentSummary] = msgspec.field(default_factory=list)
     ignored: list[IgnoredFile] = msgspec.field(default_factory=list)
+    insights: ClassInsights = msgspec.field(default_factory=ClassInsights)
+    """Clusters, per-case difficulty, similar outputs, regrade (`normkatas.report.insights`)."""
+
+    @property
+    def files(self) -> int:
+        """Every student file of the folder: graded, with no kata, or not graded yet."""
+        return self.submissions + self.unmatched + self.pending
 
     @property
     def all_passed(self) -> bool:
@@ -153,6 +166,9 @@ def student_summary(
         error=error_kind(result),
         sha256=sha256,
         resumed=resumed,
+        failed_cases=[c.name for c in result.cases if c.status != "passed"],
+        case_points={c.name: c.points for c in result.cases},
+        case_max_points={c.name: c.max_points for c in result.cases},
     )
 
 
@@ -193,6 +209,7 @@ def summarize(
         katas=[_kata_summary(k, group, results) for k, group in sorted(by_kata.items())],
         students=list(students),
         ignored=list(ignored),
+        insights=class_insights(students, results),
     )
 
 

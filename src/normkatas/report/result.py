@@ -145,6 +145,11 @@ class Diagnosis(_Model, kw_only=True):
     reduced_axes: list[int] | None = None
     expected_axes: list[int] | None = None
     layout: str | None = None
+    groups: int | None = None
+    """With `reduced_axes`: how many blocks of consecutive channels the student's statistics
+    were taken within (GroupNorm), when the channels were cut into groups."""
+    expected_groups: int | None = None
+    """The same for the kata's statistics (`expected_axes`)."""
     cases: list[str] = msgspec.field(default_factory=list)
     evidence: list[Evidence] = msgspec.field(default_factory=list)
     counterexample: Counterexample | None = None
@@ -191,6 +196,9 @@ class Result(_Model, kw_only=True):
     performance: Performance | None = None
     warnings: list[str] = msgspec.field(default_factory=list)
     duration_ms: float = 0.0
+    fingerprint: dict[str, str] = msgspec.field(default_factory=dict)
+    """Class runs only: ``{case name: digest of the returned values}``, exact to the bit
+    (see `normkatas.report.insights`: a similarity hint for a person, never a verdict)."""
 
     @property
     def passed(self) -> bool:

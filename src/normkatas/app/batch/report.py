@@ -20,6 +20,8 @@ def write_reports(
     from normkatas.render import classbook
 
     out: Path | None = getattr(args, "out", None)
+    if out is not None:
+        summary = with_regrade(summary, out / SUMMARY)
     gradebook = _target(getattr(args, "gradebook", None), out, GRADEBOOK)
     report = _target(getattr(args, "class_report", None), out, CLASS_REPORT)
     if gradebook is not None:
@@ -43,6 +45,20 @@ def write_reports(
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def with_regrade(summary: ClassSummary, earlier_path: Path) -> ClassSummary:
+    """`summary` with what changed since the run that wrote `earlier_path`, if it did."""
+    import msgspec
+
+    from normkatas.report.insights import regrade
+
+    try:
+        earlier = msgspec.json.decode(earlier_path.read_bytes(), type=ClassSummary)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return summary
+    insights = msgspec.structs.replace(summary.insights, regrade=regrade(earlier, summary))
+    return msgspec.structs.replace(summary, insights=insights)
 
 
 def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:

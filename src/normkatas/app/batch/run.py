@@ -236,8 +236,11 @@ class ClassRun:
                 result = remap_result(result, submission.notebook, display=submission.display)
         except Exception as exc:  # one student's odd outcome must not stop the class
             return internal_error_result(prepared, submission, exc)
+        from normkatas.app.batch.fingerprint import output_digests
+
         duration = sum(o.duration for o in outcomes) * 1000
-        return msgspec.structs.replace(result, duration_ms=round(duration, 3))
+        return msgspec.structs.replace(result, duration_ms=round(duration, 3),
+                                       fingerprint=output_digests(outcomes))
 
     def _finished(self, submission: Submission, result: Result) -> None:
         self.results[submission.key] = result
