@@ -319,7 +319,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
          "value": round(diag_extra * 100, 1), "limit": 20.0},
     ]
     for t in targets:
-        ok = t["value"] >= t["limit"] if t.get("at_least") else t["value"] <= t["limit"]
+        value, limit = float(t["value"]), float(t["limit"])  # type: ignore[arg-type]
+        ok = value >= limit if t.get("at_least") else value <= limit
         t["result"] = verdict(ok)
     return {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],

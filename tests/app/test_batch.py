@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import REPO
 from tests.support.batch import (
     CRASH,
-    REPO,
     RIGHT_BN,
     SCRIPT_IN_MESSAGE,
     SYNTAX_ERROR,
@@ -64,7 +64,7 @@ def test_mixed_class_grades_everyone_and_writes_every_output(tmp_path: Path) -> 
     assert status == {"alice": "passed", "bob": "failed", "carol": "error", "dan": "error",
                       "erin": "error", "mallory": "error", "lena": "passed"}
     assert records["lena"]["kata"] == "layernorm-bchw"
-    kinds = {name: {c["error"]["kind"] for c in r["cases"] if c.get("error")}  # type: ignore[union-attr]
+    kinds = {name: {c["error"]["kind"] for c in r["cases"] if c.get("error")}  # type: ignore[attr-defined]
              for name, r in records.items()}
     assert "syntax-error" in kinds["carol"] and "timeout" in kinds["dan"]
     assert "crashed" in kinds["erin"]

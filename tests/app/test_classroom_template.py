@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.batch import REPO, RIGHT_BN, WRONG_LAYER_NORM, env, require_pipeline, run_grade
+from tests.support import REPO
+from tests.support.batch import RIGHT_BN, WRONG_LAYER_NORM, env, require_pipeline, run_grade
 
 TEMPLATE = REPO / "classroom"
 WORKFLOW = TEMPLATE / ".github" / "workflows" / "classroom.yml"

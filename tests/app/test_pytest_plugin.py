@@ -11,7 +11,8 @@ import pytest
 # Imported here, not in the tests: pytester removes the modules a test imports
 # when the test ends, and PyYAML's C extension cannot be imported twice.
 from normkatas.spec.library import KataLibrary
-from tests.support.batch import REPO, RIGHT_BN, WRONG_LAYER_NORM, require_pipeline
+from tests.support import REPO
+from tests.support.batch import RIGHT_BN, WRONG_LAYER_NORM, require_pipeline
 
 pytestmark = pytest.mark.slow  # starts processes or runs many examples
 

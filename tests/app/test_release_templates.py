@@ -103,7 +103,7 @@ def test_actions_are_current_and_checkouts_keep_no_credentials(path: Path) -> No
 
 def test_release_builds_checks_and_publishes_with_trusted_publishing() -> None:
     workflow = _workflow(RELEASE)
-    on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as true
+    on: Any = workflow.get("on", workflow.get(True))  # type: ignore[call-overload]  # YAML 1.1 reads `on` as true
     assert on["push"]["tags"] == ["v*"]
     assert workflow["permissions"] == {"contents": "read"}
     runs = "\n".join(s.get("run", "") for s in _steps(workflow))

@@ -63,7 +63,8 @@ def test_starter_for_every_bundled_kata(path: Path) -> None:
             assert type(got.default) is type(want.default)
 
     doc = " ".join((fn.__doc__ or "").split())
-    for item in [*kata.params, *kata.returns]:
+    items: list[Any] = [*kata.params, *kata.returns]
+    for item in items:
         assert f"{item.name} : {' '.join(item.doc.split())}" in doc
     if len(kata.returns) > 1:
         assert "A tuple (" + ", ".join(r.name for r in kata.returns) + ")" in doc

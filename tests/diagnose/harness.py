@@ -19,13 +19,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from normkatas.diagnose import DiagnosisInput
-from normkatas.grading.prepare import PreparedKata, build_result, diagnosis_input, make_jobs
+from normkatas.grading.prepare import build_result, diagnosis_input, make_jobs
 from normkatas.grading.prepare import prepare as prepare_kata
+from normkatas.grading.prepared import PreparedKata
 from normkatas.report.result import CaseResult, Diagnosis, Result
 from normkatas.sandbox.capture import MAX_DEPTH
 from normkatas.sandbox.types import (
@@ -100,7 +101,7 @@ def to_value(obj: Any, depth: int = 0) -> Value:
             return ArrayValue(None, obj.shape, obj.dtype.str, refused="not numeric")
         return ArrayValue(np.array(obj), obj.shape, obj.dtype.str)
     if isinstance(obj, (tuple, list)) and depth < MAX_DEPTH:  # (sandbox/capture.py)
-        kind = "tuple" if isinstance(obj, tuple) else "list"
+        kind: Literal["tuple", "list"] = "tuple" if isinstance(obj, tuple) else "list"
         return SequenceValue(kind, tuple(to_value(o, depth + 1) for o in obj))
     return OtherValue(type(obj).__name__, repr(obj)[:80])
 

@@ -88,7 +88,7 @@ def test_every_kata_has_wrong_solutions() -> None:
 
 
 def test_every_catalogue_mistake_that_can_be_shown_has_a_corpus_file() -> None:
-    shown = set()
+    shown: set[str] = set()
     for path in WRONG:
         shown |= read_expectation(path).diagnoses or set()
     runtime_only = {"timeout", "memory-limit", "crashed", "unrecognised", "non-finite-output",

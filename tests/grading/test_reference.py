@@ -533,7 +533,7 @@ def test_batchnorm_backward_matches_numerical_gradient_on_cases(case_name: str) 
     kw = {k: np.array(v, dtype=np.float64) if isinstance(v, np.ndarray) else v
           for k, v in case.kwargs.items()}  # fmt: skip
     ours = reference("batchnorm-backward")(**kw)
-    numeric = _numerical_gradients(kw["dout"], kw["x"], kw["gamma"], kw["epsilon"])
+    numeric = _numerical_gradients(kw["dout"], kw["x"], kw["gamma"], float(kw["epsilon"]))
     _assert_gradients_close(ours, numeric, case_name)
 
 

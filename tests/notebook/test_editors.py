@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from normkatas.render import render
 from tests.support.render import ALL
@@ -22,10 +23,11 @@ def matcher() -> dict[str, object]:
 
 def problems(text: str) -> list[dict[str, str | None]]:
     """What VS Code would list: a headline line followed by its ``-->`` line."""
-    first, second = matcher()["pattern"]  # type: ignore[misc]
+    pattern: list[dict[str, Any]] = matcher()["pattern"]  # type: ignore[assignment]
+    first, second = pattern
     head, where = re.compile(first["regexp"]), re.compile(second["regexp"])
     lines = text.split("\n")
-    out = []
+    out: list[dict[str, str | None]] = []
     for line, following in itertools.pairwise(lines):
         h, w = head.match(line), where.match(following)
         if h and w:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from normkatas.app import platform as gate
-from normkatas.app.cli import EXIT_USAGE, main
+from normkatas.app.cli import main
+from normkatas.app.exits import EXIT_USAGE
 from normkatas.app.student_view import student_result
 from normkatas.render import FORMATS, render
 from normkatas.report.result import Result

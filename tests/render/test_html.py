@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from typing import Any
 
 import numpy as np
 import pytest
@@ -152,7 +153,8 @@ def test_no_difference_panel_when_shapes_differ_and_nan_is_grey() -> None:
     "bad", [np.array([1 + 2j, 3j]), np.array(["a", "b"]), np.zeros((0, 3)), [[1, 2], [3]]]
 )
 def test_arrays_that_cannot_be_drawn_are_skipped(bad: object) -> None:
-    html = render(failed_layer_norm(), "html", arrays={"random-small": (bad, np.zeros(2))})
+    arrays: dict[str, Any] = {"random-small": (bad, np.zeros(2))}
+    html = render(failed_layer_norm(), "html", arrays=arrays)
     assert svgs(html) == []
 
 
