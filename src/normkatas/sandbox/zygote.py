@@ -112,10 +112,12 @@ def _job_process(channel: socket.socket, slot: isolation.SlotState) -> int:
 
 
 def _serve(channel: socket.socket, slot_index: int, options: isolation.IsolationOptions) -> int:
-    _, warnings = _setup()
     if options.enabled:
         _hide_grader()
+    # First, while this process has a single thread (a user namespace needs that; asking
+    # BLAS for one thread, in _setup, may start one).
     slot = isolation.setup_slot(slot_index, options)
+    _, warnings = _setup()
     isolation.set_undumpable()
     send_frame(channel, {
         "op": "ready", "pid": os.getpid(), "warnings": warnings,
