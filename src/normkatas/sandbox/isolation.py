@@ -351,9 +351,9 @@ def _kept_flags(path: str) -> int:
 def view_sources(extra: Iterable[str] = ()) -> list[str]:
     """The folders the job sees read-only: the Python install, numpy, system libraries."""
     wanted = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and getattr(numpy, "__file__", None):
-        wanted.append(os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__))))
+    numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
+    if isinstance(numpy_file, str):
+        wanted.append(os.path.dirname(os.path.dirname(os.path.abspath(numpy_file))))
     wanted += [d for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     wanted += list(extra)
     real = sorted({os.path.realpath(p) for p in wanted if p and os.path.isdir(p)}, key=len)
