@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from normkatas.sandbox import Sandbox, procs
-from normkatas.sandbox.isolation import PROTECTION_NAMES, Protections
+from normkatas.sandbox.isolation import PROTECTION_NAMES, IsolationOptions, Protections
 from normkatas.sandbox.types import ArrayValue, Call, Job, Limits, RunOutcome
 
 RERUN_VAR = "NORMKATAS_TEST_UNPRIVILEGED_RERUN"
@@ -34,9 +34,13 @@ NOBODY = 65534
 LIMITS = Limits(timeout=20.0, probe_timeout=1.0)
 
 
+# Job uids of this test run only (other graders on the machine use the default base).
+OPTIONS = IsolationOptions(base_uid=1_500_000_000 + (os.getpid() % 100_000) * 4)
+
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(jobs=2, mode="fork", isolation=True) as sb:
+    with Sandbox(jobs=2, mode="fork", isolation=OPTIONS) as sb:
         yield sb
 
 
@@ -278,7 +282,7 @@ SCRATCH = """
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_hidden_and_visible_runs_do_not_share_a_scratch_folder(write: Any, jobs: int) -> None:
     path = write(SCRATCH)
-    with Sandbox(jobs=jobs, mode="fork", isolation=True) as sb:
+    with Sandbox(jobs=jobs, mode="fork", isolation=OPTIONS) as sb:
         need(sb, "private-scratch")
         hidden = Job(path, "attack", (Call("h", {"write": True}),), LIMITS, hidden=True)
         visible = Job(path, "attack", (Call("v", {"write": False}),), LIMITS)
@@ -360,7 +364,7 @@ HEAP = """
 def test_a_worker_never_inherits_an_earlier_job(write: Any) -> None:
     a, b = 7.0123456789e-77, 3.0987654321e-77
     path = write(HEAP)
-    with Sandbox(jobs=1, mode="fork", isolation=True) as sb:
+    with Sandbox(jobs=1, mode="fork", isolation=OPTIONS) as sb:
         secret = np.array([a] * 4 + [b] * 4)
         hidden = Job(
             path, "attack", (Call("h", {"a": 1.0, "b": 2.0, "_": secret}),), LIMITS, hidden=True

@@ -91,6 +91,7 @@ EXIT_GRADER_GONE = 3
 def _job_process(channel: socket.socket, slot: isolation.SlotState) -> int:
     """One job, in a process forked from the clean server: read it, supervise, answer."""
     limits.become_subreaper()
+    limits.die_with_parent(signal.SIGKILL)  # the fork server killed: this job goes too
     isolation.set_undumpable()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
