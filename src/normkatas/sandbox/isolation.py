@@ -318,9 +318,10 @@ class SlotState:
     uid: int | None = None
     gid: int | None = None
     userns: bool = False
-    init_program: str | None = None
-    """A program that waits forever (``sleep``), visible in the view: pid 1 of each
-    job's namespace, spawned cheaply (None: a forked copy of the supervisor)."""
+    init_argv: list[str] | None = None
+    """A command that dies with its parent and otherwise waits forever (``setpriv
+    --pdeathsig KILL sleep infinity``), visible in the view: pid 1 of each job's
+    namespace, spawned cheaply (None: a forked copy of the supervisor)."""
 
 
 def _write(path: str, text: str) -> None:
@@ -449,6 +450,15 @@ def _probe_pid_namespace() -> bool:
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
+def _program(name: str) -> str | None:
+    """A program of the system's, as the filesystem view shows it (under /usr or /bin)."""
+    for folder in ("/usr/bin", "/bin"):
+        path = f"{folder}/{name}"
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
     """Isolate this fork server's slot (once, before any job); never raises."""
     notes: list[str] = []
@@ -474,11 +484,10 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         except OSError as exc:
             notes.append(f"filesystem view refused: {exc}")
     pid_ns = bool(view) and _probe_pid_namespace()
-    init_program = None
-    for candidate in ("/usr/bin/sleep", "/bin/sleep"):
-        if pid_ns and os.access(candidate, os.X_OK):
-            init_program = candidate
-            break
+    init_argv = None
+    setpriv, sleep = _program("setpriv"), _program("sleep")
+    if pid_ns and setpriv and sleep:
+        init_argv = [setpriv, "--pdeathsig", "KILL", sleep, "infinity"]
     if view and not pid_ns:
         notes.append("pid namespaces refused: the job shares the grader's /proc")
         with contextlib.suppress(OSError):  # at least no /proc of the grader's in the view
@@ -503,7 +512,7 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         visible=tuple(view),
         notes=tuple(notes),
     )
-    return SlotState(options, protections, uid, gid, userns, init_program)
+    return SlotState(options, protections, uid, gid, userns, init_argv)
 
 
 # -- once per job ----------------------------------------------------------------------------
@@ -517,15 +526,14 @@ def enter_job_namespaces(state: SlotState) -> int | None:
     if not state.protections.pid_namespace:
         return None
     unshare(CLONE_NEWPID | CLONE_NEWNS)
+    if state.init_argv:  # spawned (vfork + exec): no copy of this big process
+        return os.posix_spawn(state.init_argv[0], state.init_argv, {})
     pid = os.fork()
     if pid == 0:
         try:
             # Dies with the supervisor whatever kills it: then the kernel tears the
             # namespace down, and every process of the job with it.
             prctl(PR_SET_PDEATHSIG, 9)
-            if state.init_program:
-                os.closerange(3, 1 << 16)
-                os.execv(state.init_program, [state.init_program, "infinity"])
             _namespace_init()
         finally:
             os._exit(0)
