@@ -32,19 +32,16 @@ def grade_file(
 
     The student's code runs in the sandbox, exactly as `grade FILE` runs it.
     """
-    from normkatas.sandbox import prepare_environment
-
-    prepare_environment()
-    from normkatas.sandbox import Sandbox
+    from normkatas.grading.session import open_session
+    from normkatas.spec.library import KataLibrary
 
     submission = Path(path)
     # The sandbox starts before any kata, reference or expected value is loaded.
-    with Sandbox(jobs=2) as sandbox:
+    with open_session(load=lambda: KataLibrary.from_dirs(list(katas_dirs))) as session:
         from normkatas.grading.prepare import grade_submission, prepare
-        from normkatas.spec.library import KataLibrary
         from normkatas.spec.selection import select_kata
 
-        library = KataLibrary.from_dirs(list(katas_dirs))
+        library = session.library
         chosen = select_kata(submission, library, kata)
         prepared = prepare(chosen, [library.solutions_dir_for(chosen.id)], diagnose=diagnose)
-        return grade_submission(submission, prepared, sandbox)
+        return grade_submission(submission, prepared, session.sandbox)

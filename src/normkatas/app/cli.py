@@ -139,18 +139,17 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
         from normkatas.app.quiz import grade_answers_file
 
         return grade_answers_file(args, path, _catalogue)
-    from normkatas.sandbox import prepare_environment
-
-    prepare_environment()  # before numpy is imported: one BLAS thread per process
+    from normkatas.grading.session import SessionOptions, open_session
     from normkatas.notebook.files import submission_file
-    from normkatas.sandbox import Sandbox
 
     # The fork server starts before any kata, reference or expected value is loaded.
-    with Sandbox(jobs=2, mode=args.isolation) as sandbox, submission_file(path) as (graded, nb):
+    options = SessionOptions(jobs=2, mode=args.isolation)
+    with open_session(options, load=lambda: _catalogue(args.katas_dir)) as session, \
+            submission_file(path) as (graded, nb):
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare
         from normkatas.spec.selection import select_kata
 
-        catalogue = _catalogue(args.katas_dir)
+        sandbox, catalogue = session.sandbox, session.library
         _warn_catalogue_errors(catalogue)
         kata = select_kata(path, catalogue, args.kata)
         prepared = prepare(

@@ -36,7 +36,9 @@ class Limits:
     """How much of stdout and of stderr is kept (the rest is read and dropped)."""
     result_bytes: int = 256 * 1024 * 1024
     """Largest array a call may return; a larger one is refused by size."""
-    max_processes: int = 32
+    max_processes: int = 256
+    """RLIMIT_NPROC: processes of the job's identity (its own uid per slot when the
+    grader is root; everything it starts dies with the job anyway)."""
     file_size_mb: int = 64
     total_result_bytes: int = 1024 * 1024 * 1024
     """All the arrays of one run together; past it, arrays are refused by size."""
@@ -66,6 +68,22 @@ class Call:
     discard: bool = False
     repeat: int = 1
     fast_enough: float = 0.0
+    max_result_bytes: int | None = None
+    """The most array bytes this call may return (derived from the reference's outputs);
+    larger arrays are refused by size before the grader reads them.  None: only the
+    run's limits apply."""
+
+
+def result_budget(*arrays: Any) -> int:
+    """A call's byte budget from the arrays it should return (or takes): four times
+    their size, plus 64 KiB (a wrong dtype or shape still comes back to be diagnosed)."""
+    total = 0
+    for value in arrays:
+        if isinstance(value, np.ndarray):
+            total += value.nbytes
+        elif isinstance(value, (tuple, list)):
+            total += result_budget(*value) - 64 * 1024
+    return 4 * total + 64 * 1024
 
 
 GROUPS = ("case", "probe", "performance")
@@ -84,6 +102,9 @@ class Job:
     entry: str
     calls: Sequence[Call]
     limits: Limits = field(default_factory=Limits)
+    hidden: bool = False
+    """A hidden job: only arrays and statuses come back (no output, warnings, frames,
+    messages, names or timings outside performance calls)."""
 
 
 @dataclass(frozen=True)

@@ -49,17 +49,18 @@ def grade_class(
     args: argparse.Namespace, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
 ) -> int:
     _check_options(args)
-    from normkatas.sandbox import prepare_environment
+    from normkatas.grading.session import SessionOptions, open_session
 
-    prepare_environment()
-    from normkatas.sandbox import Sandbox
     started = time.perf_counter()
     run: ClassRun | None = None
-    with _sigterm_as_interrupt(), Sandbox(jobs=_jobs(args), mode=args.isolation) as sandbox:
-        # The sandbox is up: only now are katas, references and expected values loaded.
+    options = SessionOptions(jobs=_jobs(args), mode=args.isolation)
+    # The sandbox starts first: only then are katas, references and expected values loaded.
+    with _sigterm_as_interrupt(), open_session(
+        options, load=lambda: catalogue_factory(args.katas_dir)
+    ) as session:
         from normkatas.app.batch.collect import plan_class
 
-        catalogue = catalogue_factory(args.katas_dir)
+        sandbox, catalogue = session.sandbox, session.library
         for error in getattr(catalogue, "errors", ()):
             print(f"grade: warning: {error}", file=sys.stderr)
         plan = plan_class(submissions, args.files, catalogue, args.kata)
