@@ -28,6 +28,7 @@ import pytest
 from normkatas.sandbox import Sandbox, procs
 from normkatas.sandbox.isolation import PROTECTION_NAMES, IsolationOptions, Protections
 from normkatas.sandbox.types import ArrayValue, Call, Job, Limits, RunOutcome
+from tests.support import REPO
 
 RERUN_VAR = "NORMKATAS_TEST_UNPRIVILEGED_RERUN"
 NOBODY = 65534
@@ -174,7 +175,7 @@ def test_protected_folders_and_the_grader_are_out_of_sight(
     marker.chmod(0o644)  # readable by anyone: only the view hides it
     path = write(SNOOP)
     write("x = 'a classmate'\n", "classmate.py")
-    katas = Path(__file__).resolve().parents[2] / "katas"
+    katas = REPO / "katas"
     outcome = run(
         sandbox, path, marker=str(marker), folder=str(path.parent), katas=str(katas),
         package=str(Path(np.__file__).parent), grader=os.getpid(),
@@ -434,7 +435,7 @@ def test_the_same_outcomes_as_an_unprivileged_user() -> None:
         pytest.skip("this is the rerun")
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to become another user")
-    root = Path(__file__).resolve().parents[2]
+    root = REPO
     home = Path(tempfile.mkdtemp(prefix="normkatas-rerun-"))
     os.chown(home, NOBODY, NOBODY)
     env = {**os.environ, RERUN_VAR: "1", "HOME": str(home)}
@@ -449,3 +450,12 @@ def test_the_same_outcomes_as_an_unprivileged_user() -> None:
         shutil.rmtree(home, ignore_errors=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_a_python_install_under_tmp_stays_visible_beside_the_scratch() -> None:
+    """A venv made in /tmp is part of the view: the job's scratch goes elsewhere."""
+    from normkatas.sandbox.isolation import scratch_point_for
+
+    assert scratch_point_for(["/usr", "/work/.venv"]) == "/tmp"
+    assert scratch_point_for(["/usr", "/tmp/venv"]) == "/scratch"
+    assert scratch_point_for(["/tmpfoo"]) == "/tmp"

@@ -26,7 +26,7 @@ from normkatas.grading.timing import PERFORMANCE_RUNS, fail_slow, performance_li
 from normkatas.grading.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
 from normkatas.report.result import CaseResult, Diagnosis, Result, Status
 from normkatas.sandbox.types import Call, Job, Limits, RunOutcome, result_budget
-from normkatas.spec.inputs import MaterializedCase, materialize
+from normkatas.spec.inputs import materialize
 from normkatas.spec.model import Kata
 
 if TYPE_CHECKING:

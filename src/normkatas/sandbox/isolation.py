@@ -74,6 +74,7 @@ SCRATCH_INODES = 4096
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 MOUNT_POINTS = ("/proc", "/tmp", "/dev")
+SCRATCH_ELSEWHERE = "/scratch"
 
 Identity = Literal["separate-uid", "user-namespace", "shared"]
 
@@ -322,6 +323,15 @@ class SlotState:
     """A command that dies with its parent and otherwise waits forever (``setpriv
     --pdeathsig KILL sleep infinity``), visible in the view: pid 1 of each job's
     namespace, spawned cheaply (None: a forked copy of the supervisor)."""
+    scratch_point: str = "/tmp"
+    """Where each job's scratch tmpfs is mounted in the view: ``/tmp``, unless the Python
+    install itself lives under /tmp (a venv made there), which the scratch would hide."""
+
+
+def scratch_point_for(visible: Iterable[str]) -> str:
+    """``/tmp`` for the job's scratch, or ``/scratch`` when part of the view is in /tmp."""
+    under_tmp = any(v == "/tmp" or v.startswith("/tmp/") for v in visible)
+    return SCRATCH_ELSEWHERE if under_tmp else "/tmp"
 
 
 def _write(path: str, text: str) -> None:
@@ -390,6 +400,7 @@ def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
         with contextlib.suppress(OSError):
             devices[name] = os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)
     symlinks = {d: os.readlink(d) for d in SYSTEM_DIRS if os.path.islink(d)}
+    old_umask = os.umask(0o022)  # the view's folders must be traversable by the job's uid
     try:
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         root = scratch_tmp  # staging: a tmpfs on /tmp of this namespace (sources are open)
@@ -406,7 +417,7 @@ def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
         for link, dest in symlinks.items():
             if not os.path.lexists(root + link):
                 os.symlink(dest, root + link)
-        for point in MOUNT_POINTS:
+        for point in (*MOUNT_POINTS, scratch_point_for(visible)):
             os.makedirs(root + point, exist_ok=True)
         for name, fd in devices.items():
             target = f"{root}/dev/{name}"
@@ -420,6 +431,7 @@ def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
         os.chdir("/")
         mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     finally:
+        os.umask(old_umask)
         for fd in [*sources.values(), *devices.values()]:
             os.close(fd)
     return visible
@@ -510,7 +522,8 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         visible=tuple(view),
         notes=tuple(notes),
     )
-    return SlotState(options, protections, uid, gid, userns, init_argv)
+    return SlotState(options, protections, uid, gid, userns, init_argv,
+                     scratch_point_for(view))
 
 
 # -- once per job ----------------------------------------------------------------------------
@@ -558,7 +571,7 @@ def enter_job(state: SlotState, scratch: str | None) -> list[str]:
     """In the worker, before student code: /proc, scratch, identity; returns warnings.
 
     ``scratch``: without a filesystem view, the job's private folder (made by the
-    supervisor); with one, the worker mounts its own tmpfs at ``/tmp``.
+    supervisor); with one, the worker mounts its own tmpfs at ``state.scratch_point``.
     Raises OSError when a protection the slot promised cannot be put in place.
     """
     prot = state.protections
@@ -567,13 +580,16 @@ def enter_job(state: SlotState, scratch: str | None) -> list[str]:
     if prot.filesystem_view:
         owner = f",uid={state.uid},gid={state.gid}" if state.uid is not None else ""
         size = max(1, state.options.scratch_mb)
-        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+        scratch = state.scratch_point
+        mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
               f"size={size}m,nr_inodes={SCRATCH_INODES},mode=0700{owner}")
-        scratch = "/tmp"
     if scratch is not None:
         os.chdir(scratch)
         for name in ("TMPDIR", "HOME", "TMP", "TEMP"):
             os.environ[name] = scratch
+        tempfile = sys.modules.get("tempfile")
+        if tempfile is not None:  # the grader may have asked before the fork: ask again
+            tempfile.tempdir = None
     if state.uid is not None and state.gid is not None:
         os.setgroups([])
         os.setresgid(state.gid, state.gid, state.gid)
