@@ -273,6 +273,8 @@ def test_hostile(sandbox: Sandbox, case: Case) -> None:
             for p in line.split()[1:]
         ]
         assert len(pids) == 4
+        if sandbox.protections.pid_namespace:
+            return  # pids of the job's own namespace: gone with it (checked above)
         for pid in pids:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)

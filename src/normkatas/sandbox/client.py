@@ -20,8 +20,9 @@ import warnings
 from collections.abc import Callable, Generator, Iterable
 from typing import Literal
 
-from normkatas.sandbox.codec import decode_outcome, encode_job
+from normkatas.sandbox.codec import decode_outcome, encode_job, redact_hidden
 from normkatas.sandbox.env import force_single_thread_blas
+from normkatas.sandbox.isolation import IsolationOptions, Protections, clean_environment
 from normkatas.sandbox.protocol import ProtocolError, recv_frame, send_frame
 from normkatas.sandbox.types import CallOutcome, Job, RunOutcome
 
@@ -56,7 +57,9 @@ def resolve_mode(mode: Mode) -> tuple[Literal["fork", "spawn"], list[str]]:
     return "fork", []
 
 
-def _fork_server(channel: socket.socket, close: list[socket.socket]) -> int:
+def _fork_server(
+    channel: socket.socket, close: list[socket.socket], slot: int, options: IsolationOptions
+) -> int:
     with warnings.catch_warnings():
         if threading.active_count() == 1:  # only native pools (BLAS): they are fork-aware
             warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
@@ -67,13 +70,18 @@ def _fork_server(channel: socket.socket, close: list[socket.socket]) -> int:
                 sock.close()
             from normkatas.sandbox import zygote
 
-            zygote.serve(channel)
+            zygote.serve(channel, slot, options)
         finally:
             os._exit(1)
     return pid
 
 
-def _spawn_server(channel: socket.socket) -> subprocess.Popen[bytes]:
+def _spawn_server(
+    channel: socket.socket, slot: int, options: IsolationOptions
+) -> subprocess.Popen[bytes]:
+    import dataclasses
+    import json
+
     import normkatas
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(normkatas.__file__)))
@@ -82,9 +90,12 @@ def _spawn_server(channel: socket.socket) -> subprocess.Popen[bytes]:
         "import normkatas.sandbox.zygote as z; z.main()"
     )
     env = dict(os.environ)
+    if options.enabled:
+        clean_environment(env)
     force_single_thread_blas(env)
     return subprocess.Popen(
-        [sys.executable, "-c", code, str(channel.fileno())],
+        [sys.executable, "-c", code, str(channel.fileno()), str(slot),
+         json.dumps(dataclasses.asdict(options))],
         pass_fds=(channel.fileno(),),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -95,15 +106,24 @@ def _spawn_server(channel: socket.socket) -> subprocess.Popen[bytes]:
 class _Server:
     """One fork server and our end of its socket."""
 
-    def __init__(self, mode: Literal["fork", "spawn"], others: list[socket.socket]) -> None:
+    def __init__(
+        self,
+        mode: Literal["fork", "spawn"],
+        others: list[socket.socket],
+        slot: int = 0,
+        options: IsolationOptions | None = None,
+    ) -> None:
+        options = options or IsolationOptions(enabled=False)
         self.mode = mode
+        self.slot = slot
+        self.options = options
         self.sock, theirs = socket.socketpair()
         self.proc: subprocess.Popen[bytes] | None = None
         try:
             if mode == "fork":
-                self.pid = _fork_server(theirs, [self.sock, *others])
+                self.pid = _fork_server(theirs, [self.sock, *others], slot, options)
             else:
-                self.proc = _spawn_server(theirs)
+                self.proc = _spawn_server(theirs, slot, options)
                 self.pid = self.proc.pid
         except BaseException:
             self.sock.close()
@@ -113,7 +133,10 @@ class _Server:
         self.ready = False
         self.reaped = False
         self.warnings: list[str] = []
+        self.protections = Protections()
         self.keys: list[str] = []
+        self.hidden = False
+        self.timed: frozenset[str] = frozenset()
         self.deadline = 0.0
         self.max_payload = 0
         self.sent_calls: object = None
@@ -130,18 +153,21 @@ class _Server:
         if frame is None or frame[0].get("op") != "ready":
             raise _ServerLost("the fork server did not start")
         self.warnings = [str(w) for w in frame[0].get("warnings", [])]
+        raw = frame[0].get("protections")
+        self.protections = Protections.from_dict(raw if isinstance(raw, dict) else {})
         self.ready = True
 
     def send(self, job: Job) -> None:
-        # A class sends every student the same tuple of calls: the server keeps the last.
-        same = isinstance(job.calls, tuple) and job.calls is self.sent_calls
-        header, parts = encode_job(job, same_calls=same)
+        # Every job is sent whole: the server forks a fresh process to read each one.
+        header, parts = encode_job(job)
         self._wait_ready()
         lim = job.limits
         self.keys = [c.key for c in job.calls]
+        self.hidden = job.hidden
+        self.timed = frozenset(c.key for c in job.calls if c.group == "performance")
         budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
         self.deadline = time.monotonic() + budget + SLACK_SECONDS
-        self.max_payload = lim.total_result_bytes + 2 * lim.output_bytes
+        self.max_payload = job_payload_bound(job)
         self.sock.settimeout(SLACK_SECONDS)
         self.sent_calls = None
         try:
@@ -169,8 +195,20 @@ class _Server:
             raise
         if frame is None or frame[0].get("op") != "outcome":
             raise _ServerLost("the fork server hung up")
+        try:  # the server says when every process of the job is gone
+            idle = recv_frame(self.sock, 0)
+        except (OSError, ProtocolError) as exc:
+            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        except BaseException:
+            self.close(kill=True)
+            raise
+        if idle is None or idle[0].get("op") != "idle":
+            raise _ServerLost("the fork server hung up")
         header, payload = frame
         keys = self.keys
+        if self.hidden:
+            timed = self.timed
+            return lambda: redact_hidden(decode_outcome(header, payload, keys), timed)
         return lambda: decode_outcome(header, payload, keys)
 
     def cancel(self) -> None:
@@ -219,6 +257,17 @@ class _Server:
             time.sleep(0.001)
 
 
+def job_payload_bound(job: Job) -> int:
+    """The most outcome bytes the grader reads for ``job``: the arrays its calls may
+    return (each call's budget, or the run's) and the kept output."""
+    lim = job.limits
+    arrays = lim.total_result_bytes
+    budgets = [c.max_result_bytes for c in job.calls]
+    if budgets and all(b is not None for b in budgets):
+        arrays = min(arrays, sum(b for b in budgets if b is not None))
+    return arrays + 2 * lim.output_bytes
+
+
 def _lost(job: Job, message: str) -> RunOutcome:
     calls = tuple(CallOutcome(c.key, "not-run") for c in job.calls)
     return RunOutcome(status="crashed", calls=calls, warnings=(message,))
@@ -232,10 +281,23 @@ class Sandbox:
     elsewhere).  The servers start in the constructor.
     """
 
-    def __init__(self, jobs: int = 1, mode: Mode = "auto") -> None:
+    def __init__(
+        self,
+        jobs: int = 1,
+        mode: Mode = "auto",
+        *,
+        isolation: IsolationOptions | bool = True,
+        memory_budget: int = 4 * 1024 * 1024 * 1024,
+    ) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
         self.jobs = jobs
+        if isinstance(isolation, bool):
+            isolation = IsolationOptions.from_environment(enabled=isolation)
+        self.isolation = isolation
+        self.memory_budget = memory_budget
+        """Outcome bytes the grader may be reading for all running jobs together: past
+        it, a job waits for another to finish (one job always runs)."""
         resolved, notes = resolve_mode(mode)
         self.mode: Literal["fork", "spawn"] = resolved
         self._notes = notes
@@ -253,7 +315,8 @@ class Sandbox:
         if self._closed:
             raise SandboxError("the sandbox is closed")
         while len(self._servers) < self.jobs:
-            server = _Server(self.mode, [s.sock for s in self._servers])
+            slot = len(self._servers)
+            server = _Server(self.mode, [s.sock for s in self._servers], slot, self.isolation)
             self._servers.append(server)
             self._idle.append(server)
 
@@ -261,6 +324,16 @@ class Sandbox:
     def pids(self) -> tuple[int, ...]:
         """Process ids of the fork servers."""
         return tuple(s.pid for s in self._servers)
+
+    @property
+    def protections(self) -> Protections:
+        """What isolates the jobs here (every slot's weakest): for the grader to refuse
+        hidden cases a job could read, and for the operator's output."""
+        for server in self._servers:
+            if not server.lost:
+                with contextlib.suppress(_ServerLost):
+                    server._wait_ready()
+        return Protections.weakest(s.protections for s in self._servers if s.ready)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -276,7 +349,7 @@ class Sandbox:
         server = self._idle.pop(0)
         if server.lost:  # forking now could copy katas loaded since: spawn instead
             server.close(kill=True)
-            fresh = _Server("spawn", [])
+            fresh = _Server("spawn", [], server.slot, self.isolation)
             self._servers[self._servers.index(server)] = fresh
             server = fresh
         return server
@@ -335,16 +408,22 @@ class Sandbox:
         pending = enumerate(jobs)
         busy: dict[_Server, tuple[int, Job]] = {}
         exhausted = False
+        waiting: tuple[int, Job] | None = None
 
         def fill() -> list[tuple[int, RunOutcome]]:
             """Hand the idle servers their next jobs; the outcomes of jobs that failed
             to start."""
-            nonlocal exhausted
+            nonlocal exhausted, waiting
             failures = []
             while self._idle and not exhausted:
-                item = next(pending, None)
+                item = waiting if waiting is not None else next(pending, None)
+                waiting = None
                 if item is None:
                     exhausted = True
+                    break
+                reading = sum(s.max_payload for s in busy)
+                if busy and reading + job_payload_bound(item[1]) > self.memory_budget:
+                    waiting = item  # bounded memory: it waits for a running job to end
                     break
                 server = self._take()
                 failed = self._submit(server, item[1])

@@ -7,10 +7,13 @@ counts, offsets).  Worker side: :func:`decode_arguments`.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import errno
 import math
 import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from typing import Any, cast, get_args
 
@@ -71,7 +74,12 @@ def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buff
         "submission": os.path.abspath(job.submission),
         "entry": job.entry,
         "limits": dataclasses.asdict(job.limits),
+        "hidden": job.hidden,
     }
+    try:
+        header["source"] = base64.b64encode(read_source(job.submission)).decode("ascii")
+    except OSError as exc:
+        header["source_error"] = [exc.errno or errno.EIO, exc.strerror or str(exc)]
     if same_calls:
         header["same_calls"] = True
         return header, []
@@ -122,6 +130,7 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
             "kwargs": {str(k): value(v, 0) for k, v in c.kwargs.items()},
             **({"discard": True} if c.discard else {}),
             **({"repeat": c.repeat, "fast_enough": c.fast_enough} if c.repeat != 1 else {}),
+            **({"max_bytes": int(c.max_result_bytes)} if c.max_result_bytes is not None else {}),
         }
         for c in job_calls
     ]
@@ -130,6 +139,30 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
             _ENCODED.pop(next(iter(_ENCODED)))
         _ENCODED[id(job_calls)] = (job_calls, calls, parts)
     return calls, parts
+
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+def read_source(path: str | os.PathLike[str], limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The submission's bytes, read by the grader: a regular file, not through a
+    symbolic link (a submission must not be a link to a reference), at most ``limit``."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+        raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
+    finally:
+        os.close(fd)
 
 
 # -- worker side: arguments back into objects -----------------------------------
@@ -350,3 +383,46 @@ def decode_outcome(header: Header, payload: Buffer, keys: Sequence[str]) -> RunO
             stderr=stderr,
             warnings=(f"malformed result from the sandbox: {exc}",),
         )
+
+
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(__import__("builtins")).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+def _redact_value(value: Value | None) -> Value | None:
+    if isinstance(value, OtherValue):
+        name = value.type_name if value.type_name in ("str", "dict", "set", "bytes") else "object"
+        return OtherValue(name)
+    if isinstance(value, SequenceValue):
+        items = tuple(_redact_value(v) or NoneValue() for v in value.items)
+        return dataclasses.replace(value, items=items)
+    return value
+
+
+def redact_hidden(outcome: RunOutcome, timed: frozenset[str] = frozenset()) -> RunOutcome:
+    """A hidden job's outcome: its arrays and statuses, nothing the submission wrote
+    (output, warnings, messages, frames, names); durations only for performance calls
+    (their score needs them)."""
+
+    def call(c: CallOutcome) -> CallOutcome:
+        exc = c.exception
+        if exc is not None:
+            kind = exc.type if exc.type in _BUILTIN_EXCEPTIONS else "Exception"
+            exc = ExceptionInfo(type=kind, message="")
+        duration = c.duration if c.key in timed else 0.0
+        return CallOutcome(c.key, c.status, _redact_value(c.value), exc, (), duration)
+
+    error = outcome.error
+    if error is not None:
+        error = ExceptionInfo(
+            type=error.type if error.type in _BUILTIN_EXCEPTIONS else "Exception", message=""
+        )
+    return RunOutcome(
+        status=outcome.status,
+        calls=tuple(call(c) for c in outcome.calls),
+        error=error,
+        exit_code=outcome.exit_code,
+        signal=outcome.signal,
+    )

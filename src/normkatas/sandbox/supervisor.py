@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from normkatas.sandbox import procs, worker
+from normkatas.sandbox import isolation, procs, worker
 from normkatas.sandbox.limits import IS_LINUX, IS_MACOS, MB
 from normkatas.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, recv_frame
 from normkatas.sandbox.types import Limits, run_order
@@ -89,14 +89,31 @@ def _pipe(size: int | None = None) -> tuple[int, int]:
 class JobRun:
     """Runs one job; :meth:`run` returns the outcome header and payload parts."""
 
-    def __init__(self, job: Header, payload: bytearray, channel: socket.socket, wakeup: int):
+    def __init__(
+        self,
+        job: Header,
+        payload: bytearray,
+        channel: socket.socket,
+        wakeup: int,
+        slot: isolation.SlotState | None = None,
+    ):
+        self.slot = slot or isolation.SlotState(
+            isolation.IsolationOptions(enabled=False), isolation.Protections()
+        )
+        self.scratch: str | None = None
+        self.init_pid: int | None = None
         self.job = job
         self.payload = payload
         self.channel = channel
         self.wakeup = wakeup
         self.limits = Limits(**job["limits"])
         self.state = _State(order=run_order([c["group"] for c in job["calls"]]))
-        self.reader = FrameReader(self.limits.total_result_bytes)
+        budgets = [c.get("max_bytes") for c in job["calls"]]
+        total = self.limits.total_result_bytes
+        if budgets and all(isinstance(b, int) and b >= 0 for b in budgets):
+            total = min(total, sum(budgets))
+        self.reader = FrameReader(total)
+        self.frames_seen = 0
         self.out = _Capture(self.limits.output_bytes)
         self.err = _Capture(self.limits.output_bytes)
         self.pid = 0
@@ -108,6 +125,10 @@ class JobRun:
 
     def run(self) -> tuple[Header, list[Buffer]]:
         start = time.monotonic()
+        try:
+            self._prepare_isolation()
+        except OSError as exc:
+            return self._failed_to_start(exc, start)
         res_r, res_w = _pipe()
         out_r, out_w = _pipe(1 << 20)
         err_r, err_w = _pipe(1 << 20)
@@ -120,7 +141,8 @@ class JobRun:
         if self.pid == 0:
             try:
                 pipes = worker.WorkerPipes(res_w, out_w, err_w)
-                worker.run(os.getppid(), self.job, self.payload, pipes)
+                parent = 0 if self.slot.protections.pid_namespace else os.getppid()
+                worker.run(parent, self.job, self.payload, pipes, self.slot, self.scratch)
             finally:
                 os._exit(worker.EXIT_INTERNAL)
         for fd in (res_w, out_w, err_w):
@@ -131,8 +153,35 @@ class JobRun:
         finally:
             for fd in readers:
                 os.close(fd)
+            self._end_isolation()
             procs.reap_any()
         return self._outcome(time.monotonic() - start)
+
+    def _prepare_isolation(self) -> None:
+        """The job's pid namespace, or (without a filesystem view) its scratch folder."""
+        self.init_pid = isolation.enter_job_namespaces(self.slot)
+        prot = self.slot.protections
+        if not self.slot.options.enabled or prot.filesystem_view:
+            return
+        import tempfile
+
+        self.scratch = tempfile.mkdtemp(prefix="normkatas-job-")
+        if self.slot.uid is not None and self.slot.gid is not None:
+            os.chown(self.scratch, self.slot.uid, self.slot.gid)
+
+    def _end_isolation(self) -> None:
+        """Nothing of the job's survives: every process of its identity, its scratch."""
+        if self.init_pid is not None:  # the pid namespace goes, and all in it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.init_pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.init_pid, 0)
+        if self.slot.uid is not None and not self.slot.protections.pid_namespace:
+            isolation.kill_identity(self.slot.uid)
+        if self.scratch is not None:
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _watch(self, readers: dict[int, Any], deadline: float) -> None:
         poller = select.poll()
@@ -176,7 +225,10 @@ class JobRun:
         while self.reader.frames and not st.malformed:
             header, payload = self.reader.frames.pop(0)
             kind = header.get("type")
-            if kind == "hello" and isinstance(header.get("warnings"), list):
+            self.frames_seen += 1
+            if kind == "hello" and self.frames_seen == 1 and isinstance(
+                header.get("warnings"), list
+            ):
                 st.hello = [str(w)[:2000] for w in header["warnings"][:20]]
             elif kind == "imported" and not st.imported:
                 st.imported = True
@@ -205,6 +257,9 @@ class JobRun:
         if header.get("index") != st.order[received]:
             return False
         if header.get("status") not in _WORKER_STATUSES:
+            return False
+        allowed = self.job["calls"][st.order[received]].get("max_bytes")
+        if isinstance(allowed, int) and len(payload) > allowed:
             return False
         st.calls[st.order[received]] = (header, payload)
         st.ended_by_call = header["status"] in ("crashed", "memory-limit")
@@ -361,9 +416,13 @@ class JobRun:
 
 
 def run_job(
-    job: Header, payload: bytearray, channel: socket.socket, wakeup: int
+    job: Header,
+    payload: bytearray,
+    channel: socket.socket,
+    wakeup: int,
+    slot: isolation.SlotState | None = None,
 ) -> tuple[Header, Sequence[Buffer], bool]:
     """Supervise one job; the bool says the grader hung up (the server should exit)."""
-    run = JobRun(job, payload, channel, wakeup)
+    run = JobRun(job, payload, channel, wakeup, slot)
     header, parts = run.run()
     return header, parts, run.state.grader_gone

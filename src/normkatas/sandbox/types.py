@@ -66,6 +66,22 @@ class Call:
     discard: bool = False
     repeat: int = 1
     fast_enough: float = 0.0
+    max_result_bytes: int | None = None
+    """The most array bytes this call may return (derived from the reference's outputs);
+    larger arrays are refused by size before the grader reads them.  None: only the
+    run's limits apply."""
+
+
+def result_budget(*arrays: Any) -> int:
+    """A call's byte budget from the arrays it should return (or takes): four times
+    their size, plus 64 KiB (a wrong dtype or shape still comes back to be diagnosed)."""
+    total = 0
+    for value in arrays:
+        if isinstance(value, np.ndarray):
+            total += value.nbytes
+        elif isinstance(value, (tuple, list)):
+            total += result_budget(*value) - 64 * 1024
+    return 4 * total + 64 * 1024
 
 
 GROUPS = ("case", "probe", "performance")
@@ -84,6 +100,9 @@ class Job:
     entry: str
     calls: Sequence[Call]
     limits: Limits = field(default_factory=Limits)
+    hidden: bool = False
+    """A hidden job: only arrays and statuses come back (no output, warnings, frames,
+    messages, names or timings outside performance calls)."""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from normkatas.sandbox import capture, codec, limits
+from normkatas.sandbox import capture, codec, isolation, limits
 from normkatas.sandbox.env import force_single_thread_blas, hide_ci_files
 from normkatas.sandbox.protocol import Header, write_frame
 from normkatas.sandbox.types import Limits, run_order
@@ -114,7 +114,13 @@ def _close_from(lowest: int) -> None:
                 os.close(fd)
 
 
-def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
+def _setup_process(
+    parent: int,
+    lim: Limits,
+    submission: str,
+    slot: isolation.SlotState | None = None,
+    scratch: str | None = None,
+) -> list[str]:
     os.setsid()
     limits.die_with_parent(signal.SIGKILL)
     if os.getppid() != parent:
@@ -125,13 +131,21 @@ def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     force_single_thread_blas()
     hide_ci_files()
-    warnings = limits.apply_limits(lim)
+    isolated = slot is not None and slot.options.enabled
     folder = os.path.dirname(submission)
-    sys.path[:] = [folder, *_clean_path(sys.path, folder)]
+    # Isolated, the submission's folder (other submissions, in a class) is not a path.
+    sys.path[:] = [*([] if isolated else [folder]), *_clean_path(sys.path, folder)]
+    if isolated:
+        assert slot is not None
+        isolation.clean_environment()
+        isolation.enter_job(slot, scratch)
+    warnings = limits.apply_limits(lim)
     sys.meta_path.insert(0, _ImportBlocker())
     sys.argv[:] = [submission]
     sys.dont_write_bytecode = True
     sys.setrecursionlimit(RECURSION_LIMIT)
+    if isolated:
+        return warnings  # the working folder is the job's scratch
     try:
         os.chdir(folder)
     except OSError as exc:
@@ -139,14 +153,23 @@ def _setup_process(parent: int, lim: Limits, submission: str) -> list[str]:
     return warnings
 
 
-def _clean_path(entries: list[str], folder: str) -> list[str]:
-    """sys.path without the cwd, the grader's source tree or its kata data."""
+def _grader_dirs() -> set[str]:
+    """The grader's source tree and checkout (when run from one): never a path of the
+    job's.  Found when this module is imported, before any filesystem view hides them."""
     import normkatas
 
     src = os.path.dirname(os.path.dirname(os.path.abspath(normkatas.__file__)))
     checkout = os.path.dirname(src)
     is_checkout = any(os.path.isdir(os.path.join(checkout, d)) for d in ("solutions", "katas"))
-    banned = {src, checkout} if is_checkout else set()
+    return {src, checkout} if is_checkout else set()
+
+
+_GRADER_DIRS = _grader_dirs()
+
+
+def _clean_path(entries: list[str], folder: str) -> list[str]:
+    """sys.path without the cwd, the grader's source tree or its kata data."""
+    banned = _GRADER_DIRS
     kept = []
     for entry in entries:
         if not entry or not os.path.isabs(entry):
@@ -158,12 +181,46 @@ def _clean_path(entries: list[str], folder: str) -> list[str]:
     return kept
 
 
-def _read_lines(path: str) -> list[str]:
+def _read_lines(path: str, source: bytes | None = None) -> list[str]:
     try:
-        with open(path, "rb") as f:
-            return importlib.util.decode_source(f.read()).splitlines()
+        if source is None:
+            with open(path, "rb") as f:
+                source = f.read()
+        return importlib.util.decode_source(source).splitlines()
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return []
+
+
+class _SourceLoader(importlib.machinery.SourceFileLoader):
+    """The submission's source as the grader read it (the file itself may be outside
+    the job's filesystem view); its name stays the student's path."""
+
+    def __init__(self, fullname: str, path: str, source: bytes | OSError) -> None:
+        super().__init__(fullname, path)
+        self._source = source
+
+    def get_data(self, path: str) -> bytes:
+        if path == self.path and isinstance(self._source, bytes):
+            return self._source
+        if isinstance(self._source, OSError):
+            raise self._source
+        raise OSError(f"{path}: unavailable")
+
+    def path_stats(self, path: str) -> dict[str, Any]:
+        return {"mtime": 0, "size": len(self.get_data(path))}
+
+
+def _job_source(job: Header) -> bytes | OSError | None:
+    """The source the grader sent, or why it could not (None: read the file)."""
+    failed = job.get("source_error")
+    if isinstance(failed, list) and len(failed) == 2:
+        return OSError(int(failed[0]), str(failed[1]), job["submission"])
+    raw = job.get("source")
+    if not isinstance(raw, str):
+        return None
+    import base64
+
+    return base64.b64decode(raw)
 
 
 def _defined_functions(module: ModuleType) -> list[str]:
@@ -185,13 +242,19 @@ def _exit_code(exc: SystemExit) -> int:
     return code if isinstance(code, int) and 0 <= code <= 255 else 1
 
 
-def _import(path: str, entry: str, lines: list[str]) -> Callable[..., Any]:
+def _import(
+    path: str, entry: str, lines: list[str], source: bytes | OSError | None = None
+) -> Callable[..., Any]:
     """The entry point, or an import-failed frame sent and the process ended."""
     failure: dict[str, Any] = {"type": "import-failed"}
     code = 0
     module = None
     try:
-        loader = importlib.machinery.SourceFileLoader(MODULE_NAME, path)
+        loader = (
+            importlib.machinery.SourceFileLoader(MODULE_NAME, path)
+            if source is None
+            else _SourceLoader(MODULE_NAME, path, source)
+        )
         spec = importlib.util.spec_from_file_location(MODULE_NAME, path, loader=loader)
         assert spec is not None
         module = importlib.util.module_from_spec(spec)
@@ -334,14 +397,17 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
                 stop_at = _perf_counter() + ctx.limits.performance_timeout
         kwargs = calls[index]["kwargs"]
         templates = {k: codec.decode_arguments(v, payload) for k, v in kwargs.items()}
-        encoder = capture.ResultEncoder(ctx.limits.result_bytes, budget)
         call = calls[index]
+        mine = budget
+        if isinstance(call.get("max_bytes"), int):
+            mine = max(0, min(budget, call["max_bytes"]))
+        encoder = capture.ResultEncoder(min(ctx.limits.result_bytes, mine), mine)
         repeat = min(max(1, int(call.get("repeat", 1))), MAX_REPEAT)
         fast = float(call.get("fast_enough", 0.0))
         header, end = _call(
             fn, templates, encoder, ctx, bool(call.get("discard")), repeat, fast, stop_at
         )
-        budget = encoder.budget
+        budget -= mine - encoder.budget
         header["index"] = index
         _flush()
         _send(header, encoder.parts)
@@ -350,7 +416,14 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
             os._exit(end)
 
 
-def run(parent: int, job: Header, payload: bytearray, pipes: WorkerPipes) -> NoReturn:
+def run(
+    parent: int,
+    job: Header,
+    payload: bytearray,
+    pipes: WorkerPipes,
+    slot: isolation.SlotState | None = None,
+    scratch: str | None = None,
+) -> NoReturn:
     """The whole life of the worker (called right after fork)."""
     global _worker_pid
     _worker_pid = os.getpid()
@@ -358,10 +431,15 @@ def run(parent: int, job: Header, payload: bytearray, pipes: WorkerPipes) -> NoR
         lim = Limits(**job["limits"])
         path = job["submission"]
         _setup_fds(pipes)
-        warnings = _setup_process(parent, lim, path)
+        source = _job_source(job)
+        warnings = _setup_process(parent, lim, path, slot, scratch)
         _send({"type": "hello", "warnings": warnings})
-        lines = _read_lines(path)
-        fn = _import(path, job["entry"], lines)
+        lines = _read_lines(path, source) if isinstance(source, bytes) else []
+        if isinstance(source, bytes):
+            import linecache
+
+            linecache.cache[path] = (len(source), None, [f"{x}\n" for x in lines], path)
+        fn = _import(path, job["entry"], lines, source)
         _check_pid()
         _send({"type": "imported"})
         _run_calls(fn, job, memoryview(payload).toreadonly(), _Context(path, lines, lim))

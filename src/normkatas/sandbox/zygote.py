@@ -12,8 +12,10 @@ the clean-up after each job.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import select
 import signal
 import socket
 import sys
@@ -21,8 +23,8 @@ import time
 import traceback
 from typing import NoReturn
 
-from normkatas.sandbox import limits, procs, supervisor
-from normkatas.sandbox.protocol import ProtocolError, recv_frame, send_frame
+from normkatas.sandbox import isolation, limits, procs, supervisor
+from normkatas.sandbox.protocol import recv_frame, send_frame
 
 MAX_JOB_PAYLOAD = 1 << 40
 
@@ -73,37 +75,91 @@ def _setup() -> tuple[int, list[str]]:
     return wake_r, warnings
 
 
-def _serve(channel: socket.socket) -> int:
-    wakeup, warnings = _setup()
-    send_frame(channel, {"op": "ready", "pid": os.getpid(), "warnings": warnings})
-    last: tuple[object, bytearray] | None = None  # the previous job's calls and payload
+def _hide_grader() -> None:
+    """What the fork server inherited from the grader that a job must not find: the
+    environment (tokens, CI command files) and the command line (other submissions)."""
+    isolation.clean_environment()
+    isolation.scrub_process_blocks()
+    for name, value in os.environ.items():  # the C copies pointed into the zeroed block
+        os.putenv(name, value)
+
+
+EXIT_JOB_DONE = 0
+EXIT_GRADER_GONE = 3
+
+
+def _job_process(channel: socket.socket, slot: isolation.SlotState) -> int:
+    """One job, in a process forked from the clean server: read it, supervise, answer."""
+    limits.become_subreaper()
+    isolation.set_undumpable()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     while True:
         frame = recv_frame(channel, MAX_JOB_PAYLOAD)
         if frame is None:
-            return 0
+            return EXIT_GRADER_GONE
         header, payload = frame
-        if header.get("op") != "run":
-            continue  # a cancel that crossed the outcome on the wire
-        if header.get("same_calls"):  # the grader sends the same calls again: reuse them
-            if last is None:
-                raise ProtocolError("a job repeating calls this server never received")
-            header["calls"], payload = last
-        else:
-            last = (header.get("calls"), payload)
-        outcome, parts, grader_gone = supervisor.run_job(header, payload, channel, wakeup)
-        del header, payload
-        if grader_gone:
-            return 0
-        outcome["warnings"] = [*warnings, *outcome["warnings"]]
-        send_frame(channel, outcome, parts)
-        del outcome, parts
+        if header.get("op") == "run":
+            break  # (anything else is a cancel that crossed the outcome on the wire)
+    outcome, parts, grader_gone = supervisor.run_job(header, payload, channel, wake_r, slot)
+    del header, payload
+    if grader_gone:
+        return EXIT_GRADER_GONE
+    send_frame(channel, outcome, parts)
+    return EXIT_JOB_DONE
 
 
-def serve(channel: socket.socket) -> NoReturn:
+def _serve(channel: socket.socket, slot_index: int, options: isolation.IsolationOptions) -> int:
+    _, warnings = _setup()
+    if options.enabled:
+        _hide_grader()
+    slot = isolation.setup_slot(slot_index, options)
+    isolation.set_undumpable()
+    send_frame(channel, {
+        "op": "ready", "pid": os.getpid(), "warnings": warnings,
+        "protections": slot.protections.to_dict(),
+    })
+    # This process never reads a job: each job is read, run and answered by a child
+    # forked from here when one arrives, so no worker inherits another job's data.
+    while True:
+        select.select([channel], [], [])
+        try:
+            if not channel.recv(1, socket.MSG_PEEK):
+                return 0  # the grader hung up
+        except (BlockingIOError, InterruptedError):
+            continue
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = _job_process(channel, slot)
+            except (BrokenPipeError, ConnectionResetError):
+                code = EXIT_GRADER_GONE
+            except BaseException:
+                with contextlib.suppress(BaseException):
+                    traceback.print_exc()
+                    sys.stderr.flush()
+            finally:
+                os._exit(code)
+        while True:
+            _, status = os.waitpid(pid, 0)
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                break
+        procs.kill_descendants(time.monotonic() + 2.0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != EXIT_JOB_DONE:
+            return 0 if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_GRADER_GONE else 1
+        send_frame(channel, {"op": "idle"})  # every process of that job is gone
+
+
+def serve(
+    channel: socket.socket, slot: int = 0, options: isolation.IsolationOptions | None = None
+) -> NoReturn:
     """Run the server on ``channel`` until the grader hangs up; never returns."""
     code = 1
     try:
-        code = _serve(channel)
+        code = _serve(channel, slot, options or isolation.IsolationOptions(enabled=False))
     except (BrokenPipeError, ConnectionResetError):
         code = 0
     except BaseException:
@@ -120,9 +176,14 @@ def serve(channel: socket.socket) -> NoReturn:
 
 
 def main() -> NoReturn:
-    """Spawn-mode entry point: ``argv[1]`` is the inherited socket's fd."""
+    """Spawn-mode entry point: ``argv[1]`` is the inherited socket's fd, ``argv[2]`` the
+    slot, ``argv[3]`` the isolation options (JSON)."""
+    import json
+
     channel = socket.socket(fileno=int(sys.argv[1]))
-    serve(channel)
+    slot = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    raw = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {"enabled": False}
+    serve(channel, slot, isolation.IsolationOptions(**raw))
 
 
 if __name__ == "__main__":
