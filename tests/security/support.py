@@ -306,6 +306,7 @@ def one_json_object(text: str) -> dict[str, Any]:
 def leaks(text: str) -> list[str]:
     """Markers in `text`, and workflow commands at the start of a line (raw in a CI log)."""
     found = [m for m in (*MARKERS, *ATTACK_MARKERS) if m in text]
+    found += [m for m in HIDDEN_MARKERS if m in "".join(text.split())]  # pretty-printed JSON
     found += [line[:40] for line in text.splitlines() if line.lstrip("\r").startswith("::")]
     return found
 

@@ -3,10 +3,11 @@
 Class grading runs code that is not the operator's own; it needs the sandbox
 to run each job under an identity of its own (another uid as root, a user
 namespace otherwise), which only Linux offers.  `missing_protections` names
-what this platform lacks (empty: nothing); `require_protection` refuses a
-class run without them unless the operator passed ``--allow-unprotected``,
-and `unprotected_warning` is the one sentence every operator-facing output
-of such a run carries.
+what this platform lacks before any sandbox starts (empty: nothing);
+`require_protection` refuses a class run without them unless the operator
+passed ``--allow-unprotected``; `check_sandbox` asks the running sandbox what
+it actually set up (its `Protections` record) and does the same.  Their
+warnings are what every operator-facing output of the run carries.
 
 ``NORMKATAS_UNPROTECTED=1`` in the grader's environment makes the grader treat
 this platform as one without protections (to see and test that path).
@@ -70,6 +71,38 @@ def unprotected_warning(missing: list[str]) -> str:
         + "): a submission could read the katas and change any recorded score; "
         "grade classes on Linux, e.g. in the container: " + CONTAINER_COMMAND
     )
+
+
+def check_sandbox(sandbox: object, allow_unprotected: bool) -> list[str]:
+    """For a class run, once the sandbox is up: the warnings to carry.
+
+    A job without an identity of its own refuses the run (UsageError) unless
+    ``allow_unprotected``; other missing protections (namespaces, the filesystem
+    view) are named in a warning.
+    """
+    probe = getattr(sandbox, "protections", None)
+    if not callable(probe):
+        return require_protection(allow_unprotected)
+    record = probe()
+    missing = list(getattr(record, "missing", ()))
+    if not missing:
+        return []
+    from normkatas.sandbox.isolation import PROTECTION_NAMES
+
+    notes = [str(n) for n in getattr(record, "notes", ())]
+    if "identity" in missing:
+        described = [PROTECTION_NAMES.get(k, k) for k in missing]
+        if not allow_unprotected:
+            raise UsageError(
+                "class grading needs the sandbox's protections, which this platform lacks ("
+                + "; ".join(described + notes)
+                + "); run it on Linux, e.g. `" + CONTAINER_COMMAND + "`, or pass "
+                "--allow-unprotected to grade anyway with no protection against the submissions"
+            )
+        return [unprotected_warning(described)]
+    return ["the sandbox runs each job under its own identity, but without: "
+            + "; ".join(PROTECTION_NAMES.get(k, k) for k in missing)
+            + (f" ({'; '.join(notes)})" if notes else "")]
 
 
 def require_protection(allow_unprotected: bool) -> list[str]:

@@ -67,6 +67,12 @@ def grade_class(
     started = time.perf_counter()
     run: ClassRun | None = None
     with _sigterm_as_interrupt(), Sandbox(jobs=_jobs(args), mode=args.isolation) as sandbox:
+        if not warnings:  # what the sandbox actually set up (the platform looked fine)
+            from normkatas.app.protection import check_sandbox
+
+            warnings = check_sandbox(sandbox, bool(getattr(args, "allow_unprotected", False)))
+            for warning in warnings:
+                print(f"grade: warning: {warning}", file=sys.stderr)
         # The sandbox is up: only now are katas, references and expected values loaded.
         from normkatas.app.batch.collect import plan_class
 
