@@ -44,23 +44,47 @@ copy="$(mktemp -d "${TMPDIR:-/tmp}/normkatas-unprivileged.XXXXXX")"
 trap 'rm -rf "$copy"' EXIT
 tar -C "$repo" --exclude=./.venv --exclude=./.git --exclude='*/__pycache__' -cf - . \
     | tar -C "$copy" -xf -
-mkdir -p "$copy/.home" "$copy/.tmp"
+mkdir -p "$copy/home" "$copy/tmp"
 chown -R "$uid:$gid" "$copy"
 chmod 755 "$copy"
 
-# The user must be able to run the interpreter and read what it imports.
-if ! "${drop[@]}" env -i PATH=/usr/bin:/bin "$python" -c "import numpy, msgspec, pytest" \
-        >/dev/null 2>&1; then
-    echo "run_unprivileged: $user cannot run $python with the test dependencies;" \
-         "make its virtual environment readable by $user or set PYTHON" >&2
-    exit 2
+# The user must be able to run the interpreter and read what it imports.  If it
+# cannot (a virtual environment over an interpreter in root's home), build one in
+# the copy from a system interpreter it can run, installed as root, then handed over.
+runs_for_user() {
+    "${drop[@]}" env -i PATH=/usr/bin:/bin "$1" -c "import numpy, msgspec, pytest" \
+        >/dev/null 2>&1
+}
+if ! runs_for_user "$python"; then
+    base=""
+    for candidate in /usr/bin/python3 /usr/local/bin/python3; do
+        if [ -x "$candidate" ] && "${drop[@]}" env -i "$candidate" -c "import venv" \
+                >/dev/null 2>&1; then
+            base="$candidate"; break
+        fi
+    done
+    if [ -z "$base" ]; then
+        echo "run_unprivileged: $user can run neither $python nor a system python3;" \
+             "set PYTHON to an interpreter with the test dependencies that $user can read" >&2
+        exit 2
+    fi
+    echo "run_unprivileged: $user cannot use $python; installing the tests' environment" \
+         "into the copy with $base"
+    "$base" -m venv "$copy/.venv"
+    "$copy/.venv/bin/python" -m pip install --quiet -e "$copy[test]"
+    chown -R "$uid:$gid" "$copy/.venv"
+    python="$copy/.venv/bin/python"
+    if ! runs_for_user "$python"; then
+        echo "run_unprivileged: the environment built in the copy does not work for $user" >&2
+        exit 2
+    fi
 fi
 
 cd "$copy"
 echo "run_unprivileged: running the security tests as $user (uid $uid) in a copy of the tree"
 # The copy's src/ comes first on the path, so the code under test is the copy's.
 "${drop[@]}" env -i \
-    HOME="$copy/.home" TMPDIR="$copy/.tmp" LANG=C.UTF-8 NO_COLOR=1 \
+    HOME="$copy/home" TMPDIR="$copy/tmp" LANG=C.UTF-8 NO_COLOR=1 \
     PATH="$(dirname "$python"):/usr/local/bin:/usr/bin:/bin" \
     PYTHONPATH="$copy/src:$copy" PYTHONDONTWRITEBYTECODE=1 \
     "$python" -m pytest "${pytest_args[@]}"

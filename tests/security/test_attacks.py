@@ -137,7 +137,10 @@ ATTACKS = [
 ]
 
 # Protections the sandbox core does not provide yet: (attack, mode) -> why it fails.
-CORE: dict[tuple[str, str], str] = {}
+GIANT = ("the sandbox core reads a returned array before checking its size against the "
+         "reference's outputs: one 255 MB wrong-shape return takes the grader to about 1 GB "
+         "peak RSS (three in a class: about 1.5 GB)")
+CORE: dict[tuple[str, str], str] = {("giant_arrays", "single"): GIANT}
 
 
 def _cases() -> list[object]:
@@ -188,6 +191,7 @@ def test_github_output_and_grader_streams(w: World) -> None:
     assert not w.survivors()
 
 
+@pytest.mark.xfail(strict=True, reason=GIANT)
 def test_class_of_giant_arrays_keeps_the_grader_small(w: World) -> None:
     classroom(w, "giant_arrays", copies=3)
 
@@ -206,10 +210,10 @@ def test_class_run_on_a_full_disk(w: World) -> None:
     w.submission("bob", WRONG)
     w.submission("mallory", HOSTILE / "fill_disk.py")
     w.out.mkdir()
-    script = (f"mount -t tmpfs -o size=2m,nr_inodes=400 nkfull '{w.out}' && "
+    script = (f"mount -t tmpfs -o size=2m,nr_inodes=400 nkfull '{w.out}' || exit 99; "
               f"'{w.grade}' '{w.cls}' --kata batchnorm-bchw --katas-dir '{w.katas}' "
-              f"--out '{w.out}' --format json --jobs 2 && echo ok; "
-              f"cp -r '{w.out}' '{w.root}/kept'")
+              f"--out '{w.out}' --format json --jobs 2; status=$?; "
+              f"cp -r '{w.out}' '{w.root}/kept'; exit $status")
     probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
                            capture_output=True)
     if probe.returncode != 0:
