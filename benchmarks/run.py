@@ -213,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="files of the per-file loop actually timed (then extrapolated)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    p.add_argument("--compare-isolation", action="store_true",
+                   help="also time `grade` with the plain process sandbox "
+                   "(NORMKATAS_SANDBOX_ISOLATION=off), side by side with the hardened one")
     args = p.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="normkatas-bench-"))
@@ -283,6 +286,17 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         args.class_runs, env, tmp, before=clean,
     )
     batch, loop = classes["batch"], classes["loop"]
+    plain: dict[str, Sample] = {}
+    if getattr(args, "compare_isolation", False):
+        plain_env = dict(env, NORMKATAS_SANDBOX_ISOLATION="off")
+        print("the same, with the plain process sandbox...", file=sys.stderr)
+        plain = measure({"grade correct (plain sandbox)": [*grade, str(CORRECT)]},
+                        args.runs, plain_env, tmp)
+        plain.update(measure(
+            {"batch (plain sandbox)": [*grade, str(tmp / "class"), "--out", str(out),
+                                       "--progress", "never"]},
+            args.class_runs, plain_env, tmp, before=clean,
+        ))
 
     def s(name: str) -> float:
         return single[name].median
@@ -306,6 +320,19 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
          "per_submission_ms": round(loop_per * 1000, 1),
          "peak_rss_mb": round(loop.peak_mb, 1), "exit_codes": sorted(loop.exit_codes)},
     ]
+    if plain:
+        plain_batch = plain["batch (plain sandbox)"]
+        rows += [
+            {"what": "grade correct, plain process sandbox (side by side)",
+             "median_s": round(plain["grade correct (plain sandbox)"].median, 4),
+             "hardened_median_s": round(s("grade correct"), 4),
+             "peak_rss_mb": round(plain["grade correct (plain sandbox)"].peak_mb, 1)},
+            {"what": f"class of {len(students)}: plain process sandbox (side by side)",
+             "median_s": round(plain_batch.median, 3),
+             "per_submission_ms": round(plain_batch.median / len(students) * 1000, 1),
+             "hardened_per_submission_ms": round(batch_per * 1000, 1),
+             "peak_rss_mb": round(plain_batch.peak_mb, 1)},
+        ]
     targets = [
         {"target": "grade correct <= pytest -q (correct)",
          "value": round(s("grade correct") / s("pytest -q (correct)"), 3), "limit": 1.0},

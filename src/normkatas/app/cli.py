@@ -119,17 +119,15 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _grade_one(args: argparse.Namespace, path: Path) -> int:
-    from normkatas.sandbox import prepare_environment
-
-    prepare_environment()  # before numpy is imported: one BLAS thread per process
-    from normkatas.sandbox import Sandbox
+    from normkatas.grading.session import SessionOptions, open_session
 
     # The fork server starts before any kata, reference or expected value is loaded.
-    with Sandbox(jobs=2, mode=args.isolation) as sandbox:
+    options = SessionOptions(jobs=2, mode=args.isolation)
+    with open_session(options, load=lambda: _catalogue(args.katas_dir)) as session:
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare
         from normkatas.spec.selection import select_kata
 
-        catalogue = _catalogue(args.katas_dir)
+        sandbox, catalogue = session.sandbox, session.library
         _warn_catalogue_errors(catalogue)
         kata = select_kata(path, catalogue, args.kata)
         prepared = prepare(

@@ -80,12 +80,10 @@ class _Session:
         # never hold a reference solution or an expected value.
         from contextlib import ExitStack
 
-        from normkatas.sandbox import prepare_environment
+        from normkatas.grading.session import SessionOptions, open_session
 
-        prepare_environment()
-        from normkatas.sandbox import Sandbox
         self._stack = ExitStack()
-        self._sandbox = self._stack.enter_context(Sandbox(jobs=2, mode="auto"))
+        self._sandbox = self._stack.enter_context(open_session(SessionOptions(jobs=2))).sandbox
 
     def _load_catalogue(self) -> KataLibrary:
         from normkatas.app.config import project_katas_dirs

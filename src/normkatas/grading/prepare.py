@@ -25,7 +25,7 @@ from normkatas.grading.reference import Reference, load_reference
 from normkatas.grading.timing import PERFORMANCE_RUNS, fail_slow, performance_limits, performance_of
 from normkatas.grading.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
 from normkatas.report.result import CaseResult, Diagnosis, Result, Status
-from normkatas.sandbox.types import Call, Job, Limits, RunOutcome
+from normkatas.sandbox.types import Call, Job, Limits, RunOutcome, result_budget
 from normkatas.spec.inputs import MaterializedCase, materialize
 from normkatas.spec.model import Kata
 
@@ -107,21 +107,31 @@ def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
     if not prepared.job_calls:
         for hidden in (False, True):
             mine = [c for c in prepared.cases if c.spec.hidden == hidden]
-            graded = [Call(c.name, c.kwargs) for c in mine if not c.spec.performance]
+            outputs = prepared.reference_outputs
+            graded = [Call(c.name, c.kwargs, max_result_bytes=result_budget(
+                          *outputs.get(c.name, ()), *c.kwargs.values()))
+                      for c in mine if not c.spec.performance]
             rule = prepared.kata.performance
             timed = [
                 Call(c.name, c.kwargs, "performance",
                      discard=not rule.affects_score,  # only timed: no value back
                      repeat=PERFORMANCE_RUNS,  # a slow run is confirmed, a fast one is enough
-                     fast_enough=rule.slower_than * prepared.reference_seconds[c.name])
+                     fast_enough=rule.slower_than * prepared.reference_seconds[c.name],
+                     max_result_bytes=result_budget(*outputs.get(c.name, ()), *c.kwargs.values()))
                 for c in mine if c.spec.performance
             ]
-            probes = [] if hidden else prepared.probes
+            probes = [] if hidden else [
+                dataclasses.replace(p, max_result_bytes=result_budget(*p.kwargs.values()))
+                if p.max_result_bytes is None else p
+                for p in prepared.probes
+            ]
             prepared.job_calls[hidden] = (*graded, *probes, *timed)
     entry = prepared.kata.entry
     jobs = [Job(submission, entry, prepared.job_calls[False], prepared.limits)]
     if prepared.job_calls[True]:
-        jobs.append(Job(submission, entry, prepared.job_calls[True], prepared.limits))
+        jobs.append(
+            Job(submission, entry, prepared.job_calls[True], prepared.limits, hidden=True)
+        )
     return jobs
 
 

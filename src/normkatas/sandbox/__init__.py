@@ -16,41 +16,68 @@ imports nothing heavy until ``Sandbox`` is first used, so a front end can
 call it before numpy is imported.  The types are in
 :mod:`normkatas.sandbox.types`.
 
+Threat model: the submission is an adversary that has read this source.  It must
+not change a score beyond what its values earn, read kata/reference/hidden/other
+students' data or the grader's memory, environment and fds, write anywhere but its
+scratch folder, outlive its job, signal or trace the grader, exhaust the grader's
+memory, or reach the network.  ``docs/security.md`` has the full account.
+
 Design (one module, one job)::
 
-    grader ── client.Sandbox ──socket──▶ zygote (fork server, single-threaded,
-       (codec: job out,                   child subreaper) ── supervisor.JobRun
-        outcome back, validated)            │ forks one worker per job, owns the clock,
-                                            │ drains stdout/stderr, kills and reaps all
-                                            ▼
-                                          worker (own session, rlimits, fd 3 = results)
-                                            imports the file as ``submission``,
-                                            capture: results → JSON + raw bytes
+    grader ── client.Sandbox ──socket──▶ zygote (fork server, one per job slot)
+       (codec: job out,                   │ isolation.setup_slot, once: identity,
+        outcome back, validated,          │ mount/net/ipc namespaces, the view;
+        hidden jobs redacted)             │ never reads a job: forks when one comes
+                                          ▼
+                                        job supervisor (supervisor.JobRun): reads
+                                          │ the job, owns the clock, new pid + mount
+                                          │ namespace, drains stdout/stderr, kills all
+                                          ▼
+                                        worker (isolation.enter_job: /proc, tmpfs
+                                          scratch, uid or no capabilities,
+                                          no_new_privs; rlimits; fd 3 = results)
+                                          imports the submission (source sent by
+                                          the grader) as ``submission``
 
+- Identity (:mod:`.isolation`): as root, slot ``i`` runs as uid/gid
+  ``IsolationOptions.base_uid + i`` with no groups; not root, a user namespace
+  and no capabilities.  Always ``no_new_privs``.
+- Kill everything: each job has its own pid namespace whose init the job
+  cannot signal; killing it takes every process of the job down.  Without
+  namespaces: the supervisor is a child subreaper and kills every descendant,
+  and a root grader kills every process of the slot's uid.
+- Filesystem view: ``pivot_root`` into a read-only tmpfs with read-only binds
+  of the Python install, numpy and system libraries, a few devices, the job's
+  own ``/proc`` and a size-limited tmpfs scratch (cwd, TMPDIR, HOME).  The
+  grader's package is covered; kata folders, references, outputs and other
+  submissions are not in the view.
+- Clean workers: the zygote is forked before any kata is loaded, drops the
+  environment and zeroes its inherited argv/environ blocks, and never holds a
+  job's data (each job is read by a process forked for it).
+- Hostile channel (:mod:`.protocol`, :mod:`.codec`): one ``hello`` first,
+  strict framing, sizes checked before allocation, per-call byte budgets
+  (``Call.max_result_bytes``, from the reference's outputs), and a memory
+  budget across concurrent jobs (``Sandbox(memory_budget=...)``).  No pickle.
+- Hidden jobs (``Job.hidden``): only arrays and statuses come back.
+- ``Sandbox.protections``: which of these are in place here (data:
+  :class:`.isolation.Protections`), so the grader can refuse hidden cases a
+  job could read and tell the operator what is missing.
 - ``mode="fork"``: each fork server is forked from the grader when the
-  Sandbox is created (numpy already loaded: a job costs a fork, not an
-  interpreter).  ``"spawn"``: the server is a fresh ``python`` running
+  Sandbox is created.  ``"spawn"``: a fresh ``python`` running
   :mod:`normkatas.sandbox.zygote`.  ``"auto"``: fork on Linux while the grader
-  has a single Python thread, spawn otherwise (macOS, or threads running).
-  A server that dies is replaced by a spawned one (forking later could copy
-  what the grader loaded since).
-- Wire format (:mod:`.protocol`): prefix + JSON header + raw bytes; no
-  pickle.  Only numeric/bool arrays travel as bytes; the grader checks every
-  dtype, shape, byte count and offset, and a message that lies makes the run
-  "crashed".
+  has a single Python thread, spawn otherwise.  A server that dies is replaced
+  by a spawned one.
 - Clock: ``timeout`` covers the import and the ``case`` calls, then the
   ``probe`` calls get ``probe_timeout`` more; a probe that times out or
   crashes leaves the run "ok".  RLIMIT_CPU is a backstop at
   ``ceil(timeout + probe_timeout) + 1`` s.
 
-Platform caveats: the sweep of leftover processes uses Linux's child
-subreaper and ``/proc``; on macOS only the worker's process group is killed
-(a double-forked ``setsid`` daemon escapes), and RLIMIT_AS is not enforced
-(reported in ``RunOutcome.warnings``).  RLIMIT_NPROC does not bind root.
+Platform caveats: namespaces are Linux only; where the kernel or a container
+refuses them, ``Sandbox.protections.missing`` names what is missing (macOS:
+everything but the process limits; RLIMIT_AS is not enforced there).
 RLIMIT_AS counts the fork server's own address space (the grader's, in fork
-mode).  The sandbox isolates processes, not files: a submission can read
-whatever the grading user can read; run the grader as an unprivileged user or
-in a container when that matters.
+mode).  ``isolation=False`` keeps only the process sandbox (a student grading
+their own code may prefer their folder as the working folder).
 """
 
 from __future__ import annotations

@@ -22,7 +22,12 @@ from typing import Literal
 
 from normkatas.sandbox.codec import decode_outcome, encode_job, redact_hidden
 from normkatas.sandbox.env import force_single_thread_blas
-from normkatas.sandbox.isolation import IsolationOptions, Protections, clean_environment
+from normkatas.sandbox.isolation import (
+    IsolationOptions,
+    Protections,
+    clean_environment,
+    set_undumpable,
+)
 from normkatas.sandbox.protocol import ProtocolError, recv_frame, send_frame
 from normkatas.sandbox.types import CallOutcome, Job, RunOutcome
 
@@ -358,6 +363,8 @@ class Sandbox:
         """Send a job; if the server is lost, the job's (crashed) outcome."""
         try:
             server.send(job)
+            if self.isolation.enabled and not server.protections.pid_namespace:
+                set_undumpable()  # the job can see us: no /proc/<grader>/mem, environ, fd
             return None
         except _ServerLost as exc:
             server.close(kill=True)

@@ -152,7 +152,7 @@ def read_source(path: str | os.PathLike[str], limit: int = MAX_SOURCE_BYTES) -> 
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        chunks = []
+        chunks: list[bytes] = []
         size = 0
         while size <= limit:
             chunk = os.read(fd, 1 << 20)

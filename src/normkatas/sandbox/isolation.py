@@ -57,6 +57,7 @@ MS_PRIVATE = 1 << 18
 MS_RELATIME = 1 << 21
 MNT_DETACH = 2
 
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
@@ -68,6 +69,7 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 DEFAULT_BASE_UID = 2_000_000_000
 """First uid/gid of the job identities when the grader is root (slot i: base + i)."""
 BASE_UID_VAR = "NORMKATAS_SANDBOX_BASE_UID"
+ISOLATION_VAR = "NORMKATAS_SANDBOX_ISOLATION"
 SCRATCH_INODES = 4096
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -101,6 +103,10 @@ class IsolationOptions:
 
     @staticmethod
     def from_environment(enabled: bool = True) -> IsolationOptions:
+        """``NORMKATAS_SANDBOX_BASE_UID`` sets the base uid; ``NORMKATAS_SANDBOX_ISOLATION=off``
+        keeps the plain process sandbox (for side-by-side benchmarks)."""
+        if os.environ.get(ISOLATION_VAR, "").lower() == "off":
+            enabled = False
         raw = os.environ.get(BASE_UID_VAR, "")
         base = int(raw) if raw.isdigit() and 0 < int(raw) < 2**32 - 1024 else DEFAULT_BASE_UID
         return IsolationOptions(enabled=enabled, base_uid=base)
@@ -351,9 +357,9 @@ def _kept_flags(path: str) -> int:
 def view_sources(extra: Iterable[str] = ()) -> list[str]:
     """The folders the job sees read-only: the Python install, numpy, system libraries."""
     wanted = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and getattr(numpy, "__file__", None):
-        wanted.append(os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__))))
+    numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
+    if isinstance(numpy_file, str):
+        wanted.append(os.path.dirname(os.path.dirname(os.path.abspath(numpy_file))))
     wanted += [d for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     wanted += list(extra)
     real = sorted({os.path.realpath(p) for p in wanted if p and os.path.isdir(p)}, key=len)
@@ -511,11 +517,15 @@ def enter_job_namespaces(state: SlotState) -> int | None:
     if not state.protections.pid_namespace:
         return None
     unshare(CLONE_NEWPID | CLONE_NEWNS)
-    if state.init_program:  # spawned (vfork + exec): no copy of this big process
-        return os.posix_spawn(state.init_program, [state.init_program, "infinity"], {})
     pid = os.fork()
     if pid == 0:
         try:
+            # Dies with the supervisor whatever kills it: then the kernel tears the
+            # namespace down, and every process of the job with it.
+            prctl(PR_SET_PDEATHSIG, 9)
+            if state.init_program:
+                os.closerange(3, 1 << 16)
+                os.execv(state.init_program, [state.init_program, "infinity"])
             _namespace_init()
         finally:
             os._exit(0)

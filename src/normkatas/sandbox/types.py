@@ -36,7 +36,9 @@ class Limits:
     """How much of stdout and of stderr is kept (the rest is read and dropped)."""
     result_bytes: int = 256 * 1024 * 1024
     """Largest array a call may return; a larger one is refused by size."""
-    max_processes: int = 32
+    max_processes: int = 256
+    """RLIMIT_NPROC: processes of the job's identity (its own uid per slot when the
+    grader is root; everything it starts dies with the job anyway)."""
     file_size_mb: int = 64
     total_result_bytes: int = 1024 * 1024 * 1024
     """All the arrays of one run together; past it, arrays are refused by size."""

@@ -91,6 +91,7 @@ EXIT_GRADER_GONE = 3
 def _job_process(channel: socket.socket, slot: isolation.SlotState) -> int:
     """One job, in a process forked from the clean server: read it, supervise, answer."""
     limits.become_subreaper()
+    limits.die_with_parent(signal.SIGKILL)  # the fork server killed: this job goes too
     isolation.set_undumpable()
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -112,10 +113,12 @@ def _job_process(channel: socket.socket, slot: isolation.SlotState) -> int:
 
 
 def _serve(channel: socket.socket, slot_index: int, options: isolation.IsolationOptions) -> int:
-    _, warnings = _setup()
     if options.enabled:
         _hide_grader()
+    # First, while this process has a single thread (a user namespace needs that; asking
+    # BLAS for one thread, in _setup, may start one).
     slot = isolation.setup_slot(slot_index, options)
+    _, warnings = _setup()
     isolation.set_undumpable()
     send_frame(channel, {
         "op": "ready", "pid": os.getpid(), "warnings": warnings,

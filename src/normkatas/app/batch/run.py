@@ -57,26 +57,28 @@ def grade_class(
     _check_options(args)
     from normkatas.app.protection import require_protection
 
-    warnings = require_protection(bool(getattr(args, "allow_unprotected", False)))
+    allow = bool(getattr(args, "allow_unprotected", False))
+    warnings = require_protection(allow)
     for warning in warnings:
         print(f"grade: warning: {warning}", file=sys.stderr)
-    from normkatas.sandbox import prepare_environment
+    from normkatas.grading.session import SessionOptions, open_session
 
-    prepare_environment()
-    from normkatas.sandbox import Sandbox
     started = time.perf_counter()
     run: ClassRun | None = None
-    with _sigterm_as_interrupt(), Sandbox(jobs=_jobs(args), mode=args.isolation) as sandbox:
+    options = SessionOptions(jobs=_jobs(args), mode=args.isolation)
+    # The sandbox starts first: only then are katas, references and expected values loaded.
+    with _sigterm_as_interrupt(), open_session(
+        options, load=lambda: catalogue_factory(args.katas_dir)
+    ) as session:
         if not warnings:  # what the sandbox actually set up (the platform looked fine)
             from normkatas.app.protection import check_sandbox
 
-            warnings = check_sandbox(sandbox, bool(getattr(args, "allow_unprotected", False)))
+            warnings = check_sandbox(session.sandbox, allow)
             for warning in warnings:
                 print(f"grade: warning: {warning}", file=sys.stderr)
-        # The sandbox is up: only now are katas, references and expected values loaded.
         from normkatas.app.batch.collect import plan_class
 
-        catalogue = catalogue_factory(args.katas_dir)
+        sandbox, catalogue = session.sandbox, session.library
         for error in getattr(catalogue, "errors", ()):
             print(f"grade: warning: {error}", file=sys.stderr)
         plan = plan_class(submissions, args.files, catalogue, args.kata)
