@@ -11,6 +11,7 @@
 # Environment:
 #   PYTHON         the interpreter with the test dependencies (default: .venv/bin/python)
 #   NK_TEST_USER   the unprivileged user (default: nobody); it needs no home
+#   NK_UNPRIVILEGED_DIR  where the copy goes (default /var/tmp; not /tmp)
 # Exit status: pytest's.
 set -euo pipefail
 
@@ -40,7 +41,9 @@ uid="$(id -u "$user")" && gid="$(id -g "$user")" || {
 drop=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all
       --bounding-set=-all --no-new-privs)
 
-copy="$(mktemp -d "${TMPDIR:-/tmp}/normkatas-unprivileged.XXXXXX")"
+# Not under /tmp: a job's own scratch folder is mounted there, which would hide the
+# copy's Python environment from the jobs.
+copy="$(mktemp -d "${NK_UNPRIVILEGED_DIR:-/var/tmp}/normkatas-unprivileged.XXXXXX")"
 trap 'rm -rf "$copy"' EXIT
 tar -C "$repo" --exclude=./.venv --exclude=./.git --exclude='*/__pycache__' -cf - . \
     | tar -C "$copy" -xf -

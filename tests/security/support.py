@@ -343,6 +343,9 @@ def baseline() -> dict[str, Any]:
         w.submission("mallory", zeros)
         run = w.grade_class()
         scores["class"] = class_scores(w.out)
+        # Not vacuous: a right file earns full marks here, the zeros do not.
+        assert scores["class"]["alice"] > scores["class"]["mallory"], scores["class"]
+        assert one_json_object(run.stdout)["passed"] == 1, run.stdout[-2000:]
         scores["class_rss_mb"] = run.rss_mb
         _, data = w.autograder(zeros)
         assert data is not None

@@ -164,7 +164,7 @@ def test_code_in_the_grader_does_not_change_the_next_grade(w: World) -> None:
     single(w, "patch_grader")
     right = w.submission("alice", RIGHT)
     run = w.grade_one(right, "--format", "json")
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-3000:]
     assert one_json_object(run.stdout)["status"] == "passed"
     assert not leaks(run.text())
     assert w.package_digest() == before
@@ -260,15 +260,16 @@ def test_unprotected_platform_needs_the_flag_and_warns(w: World) -> None:
     assert not (w.out / "results").exists()
     run = w.run([w.grade, w.cls, "--kata", "batchnorm-bchw", "--katas-dir", w.katas,
                  "--out", w.out, "--allow-unprotected"], env={"NORMKATAS_UNPROTECTED": "1"})
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 0, run.stderr + json.dumps(class_scores(w.out)) + "".join(
+        p.read_text()[-2500:] for p in (w.out / "results").glob("*.json"))
     for text in (run.stdout, run.stderr, (w.out / "class-report.html").read_text(),
                  (w.out / "class-summary.json").read_text()):
         assert "without the sandbox" in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the sandbox core builds the job's filesystem view with the grader's umask: under "
-    "umask 077 the job cannot read the Python install (LookupError: unknown encoding)"))
+@pytest.mark.xfail(is_root(), strict=True, reason=(
+    "as root, the sandbox core builds the job's filesystem view with the grader's umask: "
+    "under umask 077 the job cannot read the Python install (LookupError: unknown encoding)"))
 def test_a_private_umask_still_grades(w: World) -> None:
     """Operators often run with umask 077: a right answer still passes."""
     right = w.submission("alice", RIGHT)
