@@ -56,7 +56,8 @@ def case_result(
     duration = call.duration * 1000
     if call.status != "ok":
         return msgspec.structs.replace(
-            base, error=error_info(call.status, call.exception, files), duration_ms=duration
+            base, error=error_info(call.status, call.exception, files),
+            duration_ms=0.0 if spec.hidden else duration,
         )
     tol = spec.tolerance or prepared.kata.tolerance
     if spec.compare:  # views of the outputs (slices, properties)
@@ -83,10 +84,11 @@ def case_result(
         base,
         status="passed" if passed else "failed",
         points=spec.points if passed else 0.0,
-        mismatches=verdict.mismatches,
+        # A hidden case's mismatch would tell its shapes and sizes; its time, how big it is.
+        mismatches=[] if spec.hidden else verdict.mismatches,
         error=error,
         mutated=mutated,
-        duration_ms=duration,
+        duration_ms=0.0 if spec.hidden else duration,
     )
 
 

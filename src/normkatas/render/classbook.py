@@ -71,7 +71,8 @@ def render_class_text(summary: ClassSummary, *, color: bool = False, verbose: bo
     """The class summary for a terminal: per kata, then the students who did not pass
     (everyone with ``verbose``, which also draws the score histograms)."""
     s = Style(color)
-    out = [s("class summary", "bold") + f": {_counts(summary)}"]
+    out = [s("warning", "yellow", "bold") + f": {clean_line(w)}" for w in summary.warnings]
+    out.append(s("class summary", "bold") + f": {_counts(summary)}")
     if summary.submissions:
         out.append(f"  mean score {summary.mean_percent:.0f}%, "
                    f"{summary.duration_s:.1f} s")

@@ -115,6 +115,8 @@ class ClassSummary(_Model):
     katas: list[KataSummary] = msgspec.field(default_factory=list)
     students: list[StudentSummary] = msgspec.field(default_factory=list)
     ignored: list[IgnoredFile] = msgspec.field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
+    """For the operator: e.g. the student code ran without the sandbox's protections."""
     insights: ClassInsights = msgspec.field(default_factory=ClassInsights)
     """Clusters, per-case difficulty, similar outputs, regrade (`normkatas.report.insights`)."""
 

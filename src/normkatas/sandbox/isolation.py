@@ -587,7 +587,7 @@ def enter_job(state: SlotState, scratch: str | None) -> list[str]:
         os.chdir(scratch)
         for name in ("TMPDIR", "HOME", "TMP", "TEMP"):
             os.environ[name] = scratch
-        tempfile = sys.modules.get("tempfile")
+        tempfile: Any = sys.modules.get("tempfile")
         if tempfile is not None:  # the grader may have asked before the fork: ask again
             tempfile.tempdir = None
     if state.uid is not None and state.gid is not None:

@@ -11,6 +11,7 @@ main loop keeps feeding the sandbox while results are built.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 
 BuildFn = Callable[["PreparedKata", "Submission", "Sequence[RunOutcome]"], Result]
 Done = Callable[["Submission", Result], None]
+
+BUILD_SECONDS = 300.0
+"""A watchdog, not a limit: a builder that holds one result longer is given up on."""
+POLL_SECONDS = 1.0
 
 MIN_FOR_PROCESSES = 8
 """Fewer submissions than this are built on a thread: forking is not worth it."""
@@ -83,7 +88,11 @@ class Builder:
         if self._pool is None:
             self._futures.append(self._thread.submit(self._local, submission, kata_id, outcomes))
             return
-        remote = self._pool.submit(_worker_build, kata_id, submission, outcomes)
+        try:
+            remote = self._pool.submit(_worker_build, kata_id, submission, outcomes)
+        except RuntimeError:  # the pool was given up on: build here
+            self._futures.append(self._thread.submit(self._local, submission, kata_id, outcomes))
+            return
         # The (cheap) decode, store and progress run on the one builder thread.
         self._futures.append(self._thread.submit(self._remote, submission, kata_id, outcomes,
                                                  remote))
@@ -99,10 +108,47 @@ class Builder:
         remote: Future[bytes],
     ) -> None:
         try:
-            data = remote.result()
-        except Exception:  # a worker died (BrokenProcessPool): build it here instead
+            data = self._wait(remote)
+        except Exception:  # a worker died (BrokenProcessPool) or hung: build it here instead
             return self._local(submission, kata_id, outcomes)
         self.done(submission, msgspec.msgpack.decode(data, type=Result))
+
+    def _wait(self, remote: Future[bytes]) -> bytes:
+        """The builder's answer; a stopped (SIGSTOP) or hung builder pool is killed."""
+        import time
+
+        end = time.monotonic() + BUILD_SECONDS
+        while True:
+            try:
+                return remote.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                if time.monotonic() > end or self._pool_stopped():
+                    self._abandon_pool()
+                    raise
+
+    def _pool_processes(self) -> list[int]:
+        pool = self._pool
+        procs = getattr(pool, "_processes", None) or {}
+        return [int(pid) for pid in list(procs)]
+
+    def _pool_stopped(self) -> bool:
+        for pid in self._pool_processes():
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as handle:
+                    state = handle.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state in (b"T", b"t"):
+                return True
+        return False
+
+    def _abandon_pool(self) -> None:
+        pool, pids = self._pool, self._pool_processes()
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self, *, interrupted: bool = False) -> None:
         """Wait for every result (interrupted: only for the one being finished)."""

@@ -30,6 +30,10 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--resume", action="store_true",
                        help="with --out: skip students whose result for the same file "
                        "content is already in DIR")
+    group.add_argument("--allow-unprotected", action="store_true",
+                       help="grade a class on a platform where the sandbox cannot run jobs "
+                       "under their own identity (macOS, Windows, Linux without user "
+                       "namespaces); every report then carries a warning")
     group.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                        help="the progress line on stderr (auto: when stderr is a terminal)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from normkatas.app.output import write_atomic
@@ -16,7 +16,9 @@ GRADEBOOK, CLASS_REPORT, SUMMARY = "gradebook.csv", "class-report.html", "class-
 
 def write_reports(
     args: argparse.Namespace, summary: ClassSummary, results: Mapping[str, Result]
-) -> None:
+) -> list[Path]:
+    """Write the class files and print the summary; returns the files that could not be
+    written (each named on stderr: e.g. a full disk keeps one file, not the others, out)."""
     from normkatas.render import classbook
 
     out: Path | None = getattr(args, "out", None)
@@ -24,12 +26,22 @@ def write_reports(
         summary = with_regrade(summary, out / SUMMARY)
     gradebook = _target(getattr(args, "gradebook", None), out, GRADEBOOK)
     report = _target(getattr(args, "class_report", None), out, CLASS_REPORT)
+    unwritten: list[Path] = []
+
+    def write(path: Path, render: Callable[[], str]) -> None:
+        try:
+            write_atomic(path, render())
+        except OSError as exc:
+            unwritten.append(path)
+            print(f"grade: error: {path}: cannot write it ({exc.strerror or exc})",
+                  file=sys.stderr)
+
     if gradebook is not None:
-        write_atomic(gradebook, classbook.render_gradebook(summary))
+        write(gradebook, lambda: classbook.render_gradebook(summary))
     if report is not None:
-        write_atomic(report, classbook.render_class_html(summary, results))
+        write(report, lambda: classbook.render_class_html(summary, results))
     if out is not None:
-        write_atomic(out / SUMMARY, classbook.render_class_json(summary))
+        write(out / SUMMARY, lambda: classbook.render_class_json(summary))
 
     if args.format == "json":
         text = classbook.render_class_json(summary)
@@ -40,11 +52,14 @@ def write_reports(
         print(f"grade: interrupted: {summary.submissions} of "
               f"{summary.submissions + summary.pending} submissions graded; "
               f"run again with --resume{hint} to grade the rest", file=sys.stderr)
+    for warning in summary.warnings:  # again at the end, where the operator looks
+        print(f"grade: warning: {warning}", file=sys.stderr)
     if args.output is not None:
-        write_atomic(args.output, text)
+        write(args.output, lambda: text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    return unwritten
 
 
 def with_regrade(summary: ClassSummary, earlier_path: Path) -> ClassSummary:

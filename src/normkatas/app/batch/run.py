@@ -9,8 +9,16 @@ diagnosed only if it failed) and written the moment their last job
 finishes.  Ctrl-C or SIGTERM stops the run but keeps what finished;
 ``--resume`` then skips the students already graded.
 
-Exit status: 0 every submission passed; 1 otherwise; 2 usage error;
-130 interrupted.
+Trust: only this process writes results, once a student's jobs are over;
+each per-student file is sealed (`normkatas.app.batch.seal`) and
+``--resume`` re-grades every student whose file does not verify.  Without
+the sandbox's protections a class run needs ``--allow-unprotected`` and
+says so in every report.  A result that cannot be written (a full disk)
+is named on stderr; the others are still written.
+
+Exit status: 0 every submission passed; 1 otherwise; 2 usage error (also:
+no protections and no ``--allow-unprotected``); 4 some result files could
+not be written (named on stderr); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ if TYPE_CHECKING:
     from normkatas.spec.library import KataLibrary
     from normkatas.spec.model import Kata
 
-from normkatas.app.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PASSED
+from normkatas.app.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_WRITTEN, EXIT_PASSED
 
 SUMMARY_FORMATS = ("text", "json")
 CatalogueFactory = Callable[[Sequence[Path]], "KataLibrary"]
@@ -49,6 +57,12 @@ def grade_class(
     args: argparse.Namespace, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
 ) -> int:
     _check_options(args)
+    from normkatas.app.protection import require_protection
+
+    allow = bool(getattr(args, "allow_unprotected", False))
+    warnings = require_protection(allow)
+    for warning in warnings:
+        print(f"grade: warning: {warning}", file=sys.stderr)
     from normkatas.grading.session import SessionOptions, open_session
 
     started = time.perf_counter()
@@ -58,13 +72,19 @@ def grade_class(
     with _sigterm_as_interrupt(), open_session(
         options, load=lambda: catalogue_factory(args.katas_dir)
     ) as session:
+        if not warnings:  # what the sandbox actually set up (the platform looked fine)
+            from normkatas.app.protection import check_sandbox
+
+            warnings = check_sandbox(session.sandbox, allow)
+            for warning in warnings:
+                print(f"grade: warning: {warning}", file=sys.stderr)
         from normkatas.app.batch.collect import plan_class
 
         sandbox, catalogue = session.sandbox, session.library
         for error in getattr(catalogue, "errors", ()):
             print(f"grade: warning: {error}", file=sys.stderr)
         plan = plan_class(submissions, args.files, catalogue, args.kata)
-        run = ClassRun(args, plan, catalogue, started)
+        run = ClassRun(args, plan, catalogue, started, warnings=warnings)
         try:
             run.grade(sandbox)
         except KeyboardInterrupt:
@@ -112,7 +132,13 @@ class ClassRun:
     """One class run: what is left to grade, what is done, where it goes."""
 
     def __init__(
-        self, args: argparse.Namespace, plan: Plan, catalogue: KataLibrary, started: float
+        self,
+        args: argparse.Namespace,
+        plan: Plan,
+        catalogue: KataLibrary,
+        started: float,
+        *,
+        warnings: Sequence[str] = (),
     ) -> None:
         from normkatas.app.batch.store import ResultStore
 
@@ -124,11 +150,13 @@ class ClassRun:
         self.results: dict[str, Result] = {}
         self.resumed: set[str] = set()
         self.not_passed = 0
+        self.warnings = list(warnings)
         out: Path | None = getattr(args, "out", None)
         jsonl: Path | None = getattr(args, "jsonl", None)
         self.store: ResultStore = ResultStore(
             out / "results" if out is not None else None,
             jsonl if jsonl is not None else (out / "results.jsonl" if out is not None else None),
+            key_dir=out,
         )
         self.progress = Progress(len(plan.submissions), _progress_wanted(args))
 
@@ -147,6 +175,11 @@ class ClassRun:
         if not getattr(self.args, "resume", False):
             return list(self.plan.submissions)
         previous = self.store.previous()
+        if self.store.untrusted:
+            print(f"grade: warning: {self.store.untrusted} result file(s) in "
+                  f"{self.store.results_dir} were not sealed by this grader's key (altered, "
+                  "or written by something else): those students are graded again",
+                  file=sys.stderr)
         todo = []
         for submission, kata in self.plan.submissions:
             old = previous.get(submission.key)
@@ -252,6 +285,9 @@ class ClassRun:
     def close(self) -> None:
         self.store.close()
         self.progress.done()
+        for path, reason in self.store.failures:
+            print(f"grade: error: {path}: cannot write it ({reason}); the other results "
+                  "were written", file=sys.stderr)
 
     def summary(self) -> ClassSummary:
         from normkatas.report.class_summary import IgnoredFile, summarize
@@ -259,7 +295,9 @@ class ClassRun:
         students = self.student_summaries()
         ignored = [IgnoredFile(student=u.student, file=u.display, message=u.message)
                    for u in self.plan.unmatched if u.ignored]
-        return summarize(
+        import msgspec
+
+        summary = summarize(
             students,
             self.results,
             ignored=ignored,
@@ -267,6 +305,7 @@ class ClassRun:
             interrupted=self.interrupted,
             duration_s=time.perf_counter() - self.started,
         )
+        return msgspec.structs.replace(summary, warnings=list(self.warnings))
 
     def student_summaries(self) -> list[StudentSummary]:
         from normkatas.app.batch.collect import safe_key
@@ -290,9 +329,11 @@ class ClassRun:
         from normkatas.app.batch.report import write_reports
 
         summary = self.summary()
-        write_reports(self.args, summary, self.results)
+        unwritten = write_reports(self.args, summary, self.results)
         if summary.interrupted:
             return EXIT_INTERRUPTED
+        if unwritten or self.store.failures:
+            return EXIT_NOT_WRITTEN
         return EXIT_PASSED if summary.all_passed else EXIT_FAILED
 
 
