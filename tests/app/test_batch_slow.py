@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -47,9 +46,7 @@ def test_a_class_of_fifty_mixed_submissions(tmp_path: Path) -> None:
     kinds = _class_from_corpus(folder)
     out = tmp_path / "out"
 
-    started = time.perf_counter()
     proc = run_grade([folder, "--out", out, "--timeout", "2", "--format", "json"], cwd=tmp_path)
-    elapsed = time.perf_counter() - started
     assert proc.returncode == 1, proc.stderr
     summary = json.loads(proc.stdout)
 
@@ -75,6 +72,4 @@ def test_a_class_of_fifty_mixed_submissions(tmp_path: Path) -> None:
     assert (out / "class-report.html").stat().st_size > 10_000
 
     assert summary["submissions"] == len(records) and summary["unmatched"] == len(unmatched)
-    per_submission_ms = 1000 * elapsed / len(kinds)
-    print(f"\nclass of {len(kinds)}: {elapsed:.2f} s, {per_submission_ms:.0f} ms per submission")
-    assert elapsed < 20, f"{elapsed:.1f} s"
+    # (how fast a class is graded: benchmarks/run.py)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -138,16 +137,13 @@ def test_bundled_folder_comes_first(tmp_path: Path) -> None:
     assert cat.solutions_dirs[-1] == data_dir("solutions")
 
 
-def test_loading_is_fast(tmp_path: Path) -> None:
+def test_loading_many_katas(tmp_path: Path) -> None:
     katas = tmp_path / "katas"
     for i in range(12):
         write(katas, f"k{i:02}.yaml", kata_text(f"kata-{i}"))
     KataLibrary.from_dirs([katas], bundled=False)  # warm caches
-    start = time.perf_counter()
     cat = KataLibrary.from_dirs([katas], bundled=False)
-    elapsed = time.perf_counter() - start
-    assert len(cat) == 12
-    assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms for 12 small katas"
+    assert len(cat) == 12  # (how fast: benchmarks/run.py)
 
 
 BUNDLED = sorted(data_dir("katas").glob("*.yaml"))
