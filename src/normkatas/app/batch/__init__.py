@@ -1,0 +1,1 @@
+"""Class grading: many submissions, one sandbox, a gradebook and a class report."""
