@@ -1,1 +1,5 @@
-"""Grading one submission against one kata: prepared kata, reference, comparison, verdicts, timing, the Result; and the session that starts the sandbox first."""
+"""Grading one submission against one kata.
+
+The prepared kata, reference, comparison, verdicts, timing, the Result; and the
+session that starts the sandbox before anything secret is loaded.
+"""

@@ -1,1 +1,4 @@
-"""The result models: data every renderer reads (the Result, the class summary, the check report, the disclosure policy)."""
+"""The result models: data every renderer reads.
+
+The Result, the class summary, the check report, the disclosure policy.
+"""
