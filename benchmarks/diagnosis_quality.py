@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the corpus headers are read as the tests read them
+
+from tests.support.corpus import header_fields  # noqa: E402
+
 CORPUS = ROOT / "tests" / "corpus"
 
 
@@ -43,30 +47,23 @@ class Graded:
 
 
 def label_of(path: Path) -> tuple[str, frozenset[str]]:
-    fields: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        key, sep, value = line[1:].partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
+    fields = header_fields(path)
     ids = frozenset(d.strip() for d in fields.get("diagnoses", "").split(",") if d.strip())
     return fields.get("expect", ""), ids
 
 
 def grade_corpus(files: list[Path]) -> list[Graded]:
-    from normkatas.sandbox import prepare_environment
+    from normkatas.grading.session import open_session
+    from normkatas.spec.library import KataLibrary
 
-    prepare_environment()
-    from normkatas.sandbox import Sandbox
-
-    with Sandbox(jobs=2) as sandbox:  # started before any kata or reference is loaded
+    # the sandbox starts before any kata or reference is loaded
+    load = lambda: KataLibrary.from_dirs([ROOT / "katas"], bundled=False)  # noqa: E731
+    with open_session(load=load) as session:
         import msgspec
 
         from normkatas.grading.prepare import grade_submission, prepare
-        from normkatas.spec.library import KataLibrary
 
-        library = KataLibrary.from_dirs([ROOT / "katas"], bundled=False)
+        sandbox, library = session.sandbox, session.library
         out = []
         prepared = {}
         for path in files:

@@ -38,6 +38,7 @@ import pytest
 from normkatas.render import FORMATS
 from tests.e2e.conftest import REPO, grade_command, run_grade
 from tests.e2e.formats import check_html, check_output
+from tests.support.procs import live_processes
 
 pytestmark = [
     pytest.mark.slow,
@@ -57,25 +58,8 @@ def _processes(folder: Path) -> list[tuple[int, bytes, bytes]]:
     """Live processes whose command line or working directory is inside `folder`:
     (pid, command line, working directory + "/")."""
     inside = os.fsencode(str(folder)) + b"/"
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    continue  # exited, waiting to be reaped: not running
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ")
-            try:
-                cwd = os.fsencode(os.readlink(f"/proc/{name}/cwd")) + b"/"
-            except OSError:
-                cwd = b""
-        except (OSError, IndexError):
-            continue
-        if inside in cmdline or cwd.startswith(inside):
-            found.append((int(name), cmdline, cwd))
-    return found
+    return [(p.pid, p.cmdline, p.cwd) for p in live_processes()
+            if inside in p.cmdline or p.cwd.startswith(inside)]
 
 
 def survivors(folder: Path, grace: float = GRACE) -> list[str]:

@@ -37,9 +37,21 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import REPO as REPO
+from tests.support.procs import live_processes
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 KATA = "batchnorm-bchw"
+RECON = "from _recon import *"
+
+
+def hostile_source(path: Path) -> str:
+    """An attack as one submission file: `_recon.py` inlined where it is imported."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    recon = (HOSTILE / "_recon.py").read_text(encoding="utf-8")
+    return "".join(recon if line.startswith(RECON) else line for line in lines)
+
+
 RIGHT = (REPO / "solutions" / "batchnorm_bchw.py").read_text(encoding="utf-8")
 WRONG = '''\
 import numpy as np
@@ -143,7 +155,7 @@ class World:
     # -- files --------------------------------------------------------------------------
 
     def submission(self, name: str, source: str | Path) -> Path:
-        text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+        text = hostile_source(source) if isinstance(source, Path) else source
         path = self.cls / f"{name}.py"
         path.write_text(text, encoding="utf-8")
         return path
@@ -206,7 +218,7 @@ class World:
                         ignore=shutil.ignore_patterns("requirements-grader.txt"))
         shutil.copytree(self.katas, root / "source" / "katas")
         shutil.copytree(self.instructor / "solutions", root / "source" / "solutions")
-        text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+        text = hostile_source(source) if isinstance(source, Path) else source
         (root / "submission" / "solution.py").write_text(text, encoding="utf-8")
         os.chmod(root, 0o755)
         run = self.run([root / "source" / "run_autograder"],
@@ -220,30 +232,8 @@ class World:
     def processes(self) -> list[tuple[int, str]]:
         """Live processes whose command line, working folder or environment is of this world."""
         inside = os.fsencode(str(self.root))
-        found = []
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) == os.getpid():
-                continue
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        continue
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    cmdline = f.read().replace(b"\0", b" ")
-                try:
-                    cwd = os.fsencode(os.readlink(f"/proc/{name}/cwd"))
-                except OSError:
-                    cwd = b""
-                try:
-                    with open(f"/proc/{name}/environ", "rb") as f:
-                        environ = f.read()
-                except OSError:
-                    environ = b""
-            except (OSError, IndexError):
-                continue
-            if inside in cmdline or cwd.startswith(inside) or inside in environ:
-                found.append((int(name), cmdline.decode("utf-8", "replace")[:200]))
-        return found
+        return [(p.pid, p.cmdline.decode("utf-8", "replace")[:200]) for p in live_processes()
+                if inside in p.cmdline or p.cwd.startswith(inside) or inside in p.environ]
 
     def survivors(self) -> list[str]:
         """What is still running of this world, once `grade` has exited (each gets a moment

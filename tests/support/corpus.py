@@ -24,7 +24,8 @@ class Expectation:
     reduced_axes: tuple[int, ...] | None
 
 
-def read_expectation(path: Path) -> Expectation:
+def header_fields(path: Path) -> dict[str, str]:
+    """The ``# key: value`` lines at the top of a corpus file."""
     fields: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
@@ -32,6 +33,11 @@ def read_expectation(path: Path) -> Expectation:
         key, sep, value = line[1:].partition(":")
         if sep:
             fields[key.strip()] = value.strip()
+    return fields
+
+
+def read_expectation(path: Path) -> Expectation:
+    fields = header_fields(path)
     status = fields.get("expect", "")
     if status not in ("passed", "failed", "error"):
         raise ValueError(f"{path}: header needs `# expect: passed|failed|error`")
