@@ -99,7 +99,7 @@ def test_the_starter_is_what_grade_init_writes(tmp_path: Path) -> None:
     target = tmp_path / "solution.py"
     proc = run_grade(["init", "batchnorm-bchw", "-o", target], cwd=tmp_path)
     if proc.returncode != 0:
-        pytest.skip(f"grade init does not work yet: {proc.stderr.strip()[-200:]}")
+        raise AssertionError(f"grade init failed: {proc.stderr.strip()[-2000:]}")
     assert (TEMPLATE / "solution.py").read_text() == target.read_text(), (
         "regenerate it: grade init batchnorm-bchw -o classroom/solution.py --force"
     )

@@ -8,6 +8,12 @@ not import the batch machinery.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from normkatas.sandbox.types import Limits
 
 BATCH_OPTIONS = ("out", "gradebook", "jsonl", "class_report", "resume")
 
@@ -47,3 +53,43 @@ def _path(text: str) -> object:
     from pathlib import Path
 
     return Path(text)
+
+
+@dataclass(frozen=True)
+class ClassOptions:
+    """What a class run was asked to do: read once from the command line, then typed."""
+
+    files: tuple[Path, ...]
+    kata: str | None
+    katas_dir: tuple[Path, ...]
+    format: str
+    output: Path | None
+    verbose: bool
+    color: bool
+    jobs: int
+    """Student processes at once (0: one per core)."""
+    isolation: str
+    diagnose: bool
+    limits: Limits
+    out: Path | None = None
+    gradebook: Path | None = None
+    jsonl: Path | None = None
+    class_report: Path | None = None
+    resume: bool = False
+    progress: str = "auto"
+    allow_unprotected: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ClassOptions:
+        from normkatas.app.options import limits_from_args
+        from normkatas.app.output import use_color
+
+        return cls(
+            files=tuple(args.files), kata=args.kata, katas_dir=tuple(args.katas_dir),
+            format=args.format, output=args.output, verbose=bool(args.verbose),
+            color=use_color(args), jobs=int(args.jobs), isolation=args.isolation,
+            diagnose=not args.no_diagnosis, limits=limits_from_args(args),
+            out=args.out, gradebook=args.gradebook, jsonl=args.jsonl,
+            class_report=args.class_report, resume=bool(args.resume),
+            progress=args.progress, allow_unprotected=bool(args.allow_unprotected),
+        )

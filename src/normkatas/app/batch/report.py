@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from normkatas.app.batch.options import ClassOptions
 from normkatas.app.output import write_atomic
 from normkatas.report.class_summary import ClassSummary
 from normkatas.report.result import Result
@@ -15,17 +15,17 @@ GRADEBOOK, CLASS_REPORT, SUMMARY = "gradebook.csv", "class-report.html", "class-
 
 
 def write_reports(
-    args: argparse.Namespace, summary: ClassSummary, results: Mapping[str, Result]
+    opts: ClassOptions, summary: ClassSummary, results: Mapping[str, Result]
 ) -> list[Path]:
     """Write the class files and print the summary; returns the files that could not be
     written (each named on stderr: e.g. a full disk keeps one file, not the others, out)."""
     from normkatas.render import classbook
 
-    out: Path | None = getattr(args, "out", None)
+    out = opts.out
     if out is not None:
         summary = with_regrade(summary, out / SUMMARY)
-    gradebook = _target(getattr(args, "gradebook", None), out, GRADEBOOK)
-    report = _target(getattr(args, "class_report", None), out, CLASS_REPORT)
+    gradebook = _target(opts.gradebook, out, GRADEBOOK)
+    report = _target(opts.class_report, out, CLASS_REPORT)
     unwritten: list[Path] = []
 
     def write(path: Path, render: Callable[[], str]) -> None:
@@ -43,10 +43,10 @@ def write_reports(
     if out is not None:
         write(out / SUMMARY, lambda: classbook.render_class_json(summary))
 
-    if args.format == "json":
+    if opts.format == "json":
         text = classbook.render_class_json(summary)
     else:
-        text = classbook.render_class_text(summary, color=_color(args), verbose=args.verbose)
+        text = classbook.render_class_text(summary, color=opts.color, verbose=opts.verbose)
     if summary.interrupted:
         hint = f" --out {out}" if out is not None else ""
         print(f"grade: interrupted: {summary.submissions} of "
@@ -54,8 +54,8 @@ def write_reports(
               f"run again with --resume{hint} to grade the rest", file=sys.stderr)
     for warning in summary.warnings:  # again at the end, where the operator looks
         print(f"grade: warning: {warning}", file=sys.stderr)
-    if args.output is not None:
-        write(args.output, lambda: text)
+    if opts.output is not None:
+        write(opts.output, lambda: text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -80,9 +80,3 @@ def _target(explicit: Path | None, out: Path | None, name: str) -> Path | None:
     if explicit is not None:
         return explicit
     return out / name if out is not None else None
-
-
-def _color(args: argparse.Namespace) -> bool:
-    from normkatas.app.output import use_color
-
-    return use_color(args)

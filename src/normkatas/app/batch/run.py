@@ -38,6 +38,7 @@ from normkatas.errors import UsageError
 
 if TYPE_CHECKING:
     from normkatas.app.batch.collect import Plan, Submission
+    from normkatas.app.batch.options import ClassOptions
     from normkatas.app.batch.store import ResultStore
     from normkatas.grading.prepare import SandboxLike
     from normkatas.grading.prepared import PreparedKata
@@ -57,9 +58,18 @@ def grade_class(
     args: argparse.Namespace, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
 ) -> int:
     _check_options(args)
+    from normkatas.app.batch.options import ClassOptions
+
+    return grade_class_with(ClassOptions.from_args(args), submissions, catalogue_factory)
+
+
+def grade_class_with(
+    opts: ClassOptions, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
+) -> int:
+    """Grade a class with typed options (`grade_class` reads them from the command line)."""
     from normkatas.app.protection import require_protection
 
-    allow = bool(getattr(args, "allow_unprotected", False))
+    allow = opts.allow_unprotected
     warnings = require_protection(allow)
     for warning in warnings:
         print(f"grade: warning: {warning}", file=sys.stderr)
@@ -67,10 +77,10 @@ def grade_class(
 
     started = time.perf_counter()
     run: ClassRun | None = None
-    options = SessionOptions(jobs=_jobs(args), mode=args.isolation)
+    options = SessionOptions(jobs=_jobs(opts.jobs), mode=opts.isolation)  # type: ignore[arg-type]
     # The sandbox starts first: only then are katas, references and expected values loaded.
     with _sigterm_as_interrupt(), open_session(
-        options, load=lambda: catalogue_factory(args.katas_dir)
+        options, load=lambda: catalogue_factory(list(opts.katas_dir))
     ) as session:
         if not warnings:  # what the sandbox actually set up (the platform looked fine)
             from normkatas.app.protection import check_sandbox
@@ -83,8 +93,8 @@ def grade_class(
         sandbox, catalogue = session.sandbox, session.library
         for error in getattr(catalogue, "errors", ()):
             print(f"grade: warning: {error}", file=sys.stderr)
-        plan = plan_class(submissions, args.files, catalogue, args.kata)
-        run = ClassRun(args, plan, catalogue, started, warnings=warnings)
+        plan = plan_class(submissions, list(opts.files), catalogue, opts.kata)
+        run = ClassRun(opts, plan, catalogue, started, warnings=warnings)
         try:
             run.grade(sandbox)
         except KeyboardInterrupt:
@@ -102,12 +112,12 @@ def _check_options(args: argparse.Namespace) -> None:
         )
     if args.jobs < 0:
         raise UsageError("--jobs must be a positive number (0: all cores)")
-    if getattr(args, "resume", False) and getattr(args, "out", None) is None:
+    if args.resume and args.out is None:
         raise UsageError("--resume needs --out DIR (the folder of an earlier run)")
 
 
-def _jobs(args: argparse.Namespace) -> int:
-    return int(args.jobs) if args.jobs else os.cpu_count() or 1
+def _jobs(jobs: int) -> int:
+    return jobs if jobs else os.cpu_count() or 1
 
 
 @contextlib.contextmanager
@@ -133,7 +143,7 @@ class ClassRun:
 
     def __init__(
         self,
-        args: argparse.Namespace,
+        opts: ClassOptions,
         plan: Plan,
         catalogue: KataLibrary,
         started: float,
@@ -142,7 +152,7 @@ class ClassRun:
     ) -> None:
         from normkatas.app.batch.store import ResultStore
 
-        self.args = args
+        self.opts = opts
         self.plan = plan
         self.catalogue = catalogue
         self.started = started
@@ -151,14 +161,13 @@ class ClassRun:
         self.resumed: set[str] = set()
         self.not_passed = 0
         self.warnings = list(warnings)
-        out: Path | None = getattr(args, "out", None)
-        jsonl: Path | None = getattr(args, "jsonl", None)
+        out, jsonl = opts.out, opts.jsonl
         self.store: ResultStore = ResultStore(
             out / "results" if out is not None else None,
             jsonl if jsonl is not None else (out / "results.jsonl" if out is not None else None),
             key_dir=out,
         )
-        self.progress = Progress(len(plan.submissions), _progress_wanted(args))
+        self.progress = Progress(len(plan.submissions), _progress_wanted(opts.progress))
 
     def grade(self, sandbox: SandboxLike) -> None:
         todo = self._resume()
@@ -172,7 +181,7 @@ class ClassRun:
         self._run(sandbox, todo, prepared)
 
     def _resume(self) -> list[tuple[Submission, Kata]]:
-        if not getattr(self.args, "resume", False):
+        if not self.opts.resume:
             return list(self.plan.submissions)
         previous = self.store.previous()
         if self.store.untrusted:
@@ -191,16 +200,15 @@ class ClassRun:
         return todo
 
     def _prepare(self, katas: dict[str, Kata]) -> dict[str, PreparedKata]:
-        from normkatas.app.options import limits_from_args
         from normkatas.grading.prepare import prepare
 
-        limits: Limits = limits_from_args(self.args)
+        limits: Limits = self.opts.limits
         return {
             kata_id: prepare(
                 kata,
                 [self.catalogue.solutions_dir_for(kata_id)],
                 limits=limits,
-                diagnose=not self.args.no_diagnosis,
+                diagnose=self.opts.diagnose,
             )
             for kata_id, kata in katas.items()
         }
@@ -231,9 +239,9 @@ class ClassRun:
             sizes.append(len(mine))
             owner.extend((i, j) for j in range(len(mine)))
             jobs.extend(mine)
-        diagnose = not self.args.no_diagnosis
+        diagnose = self.opts.diagnose
         builder = Builder(prepared, self._build, self._finished,
-                          processes=build_processes(_jobs(self.args), len(todo), diagnose))
+                          processes=build_processes(_jobs(self.opts.jobs), len(todo), diagnose))
         pending: dict[int, list[RunOutcome | None]] = {}
         try:
             for index, outcome in sandbox.run_many(jobs):
@@ -262,7 +270,7 @@ class ClassRun:
                 submission.graded_path,
                 outcomes,
                 display_name=submission.display,
-                diagnose=not self.args.no_diagnosis,
+                diagnose=self.opts.diagnose,
             )
             if submission.notebook is not None:
                 from normkatas.notebook.remap import remap_result
@@ -329,7 +337,7 @@ class ClassRun:
         from normkatas.app.batch.report import write_reports
 
         summary = self.summary()
-        unwritten = write_reports(self.args, summary, self.results)
+        unwritten = write_reports(self.opts, summary, self.results)
         if summary.interrupted:
             return EXIT_INTERRUPTED
         if unwritten or self.store.failures:
@@ -361,8 +369,7 @@ def internal_error_result(prepared: PreparedKata, submission: Submission, exc: E
     )
 
 
-def _progress_wanted(args: argparse.Namespace) -> bool:
-    mode = getattr(args, "progress", "auto")
+def _progress_wanted(mode: str) -> bool:
     if mode != "auto":
         return bool(mode == "always")
     return sys.stderr.isatty()
