@@ -1,4 +1,4 @@
-"""Regenerate the report screenshots of the README (docs/report-*.png).
+"""Regenerate the screenshots of the README (docs/report-*.png, docs/images/notebook-report.png).
 
     .venv/bin/python docs/make_screenshots.py
 
@@ -69,6 +69,11 @@ def main() -> None:
                 sys.exit(f"make_screenshots: grading did not write {page.name}")
         _shoot(work / "student.html", "report-student", work)
         _shoot(work / "out" / "class-report.html", "report-class", work)
+    # and the report inline in a notebook (README, "In a notebook")
+    sys.path.insert(0, str(REPO / "docs"))
+    import notebook_screenshot
+
+    notebook_screenshot.main([])
 
 
 if __name__ == "__main__":
