@@ -459,3 +459,21 @@ def test_a_python_install_under_tmp_stays_visible_beside_the_scratch() -> None:
     assert scratch_point_for(["/usr", "/work/.venv"]) == "/tmp"
     assert scratch_point_for(["/usr", "/tmp/venv"]) == "/scratch"
     assert scratch_point_for(["/tmpfoo"]) == "/tmp"
+
+
+MUTATES = """
+    import numpy as np
+    def attack(x):
+        x += 1.0
+        return x
+"""
+
+
+def test_a_hidden_run_still_says_which_argument_changed_in_place(
+    sandbox: Sandbox, write: Any
+) -> None:
+    """Changing an argument in place fails a case, hidden or not: the names come back
+    (the grader's own argument names, never text the submission sent)."""
+    outcome = sandbox.run(Job(write(MUTATES), "attack", (Call("h", {"x": np.zeros(2)}),),
+                              LIMITS, hidden=True))
+    assert outcome.calls[0].mutated == ("x",)

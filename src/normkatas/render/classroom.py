@@ -93,6 +93,9 @@ def _short(result: Result, case: CaseResult) -> str:
     else:
         about = v.diagnoses_for(result, case)
         line = v.headline(about[0]) if about else "the output differs from the reference"
+        source = about[0].source if about else None
+        if source is not None and source.cell is not None:  # a notebook: where, in its terms
+            line += f" (cell {source.cell}, line {source.line})"
     return _cut(clean_line(line), MESSAGE_BYTES)
 
 

@@ -140,6 +140,7 @@ class _Server:
         self.keys: list[str] = []
         self.hidden = False
         self.timed: frozenset[str] = frozenset()
+        self.arg_names: frozenset[str] = frozenset()
         self.deadline = 0.0
         self.max_payload = 0
         self.sent_calls: object = None
@@ -168,6 +169,7 @@ class _Server:
         self.keys = [c.key for c in job.calls]
         self.hidden = job.hidden
         self.timed = frozenset(c.key for c in job.calls if c.group == "performance")
+        self.arg_names = frozenset(name for c in job.calls for name in c.kwargs)
         budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
         self.deadline = time.monotonic() + budget + SLACK_SECONDS
         self.max_payload = job_payload_bound(job)
@@ -210,8 +212,8 @@ class _Server:
         header, payload = frame
         keys = self.keys
         if self.hidden:
-            timed = self.timed
-            return lambda: redact_hidden(decode_outcome(header, payload, keys), timed)
+            timed, names = self.timed, self.arg_names
+            return lambda: redact_hidden(decode_outcome(header, payload, keys), timed, names)
         return lambda: decode_outcome(header, payload, keys)
 
     def cancel(self) -> None:

@@ -401,10 +401,15 @@ def _redact_value(value: Value | None) -> Value | None:
     return value
 
 
-def redact_hidden(outcome: RunOutcome, timed: frozenset[str] = frozenset()) -> RunOutcome:
+def redact_hidden(
+    outcome: RunOutcome,
+    timed: frozenset[str] = frozenset(),
+    arg_names: frozenset[str] = frozenset(),
+) -> RunOutcome:
     """A hidden job's outcome: its arrays and statuses, nothing the submission wrote
     (output, warnings, messages, frames, names); durations only for performance calls
-    (their score needs them)."""
+    (their score needs them); which arguments it changed in place (a verdict needs
+    it), as the grader's own argument names, never as text the submission sent."""
 
     def call(c: CallOutcome) -> CallOutcome:
         exc = c.exception
@@ -412,7 +417,8 @@ def redact_hidden(outcome: RunOutcome, timed: frozenset[str] = frozenset()) -> R
             kind = exc.type if exc.type in _BUILTIN_EXCEPTIONS else "Exception"
             exc = ExceptionInfo(type=kind, message="")
         duration = c.duration if c.key in timed else 0.0
-        return CallOutcome(c.key, c.status, _redact_value(c.value), exc, (), duration)
+        mutated = tuple(sorted(arg_names.intersection(c.mutated)))
+        return CallOutcome(c.key, c.status, _redact_value(c.value), exc, mutated, duration)
 
     error = outcome.error
     if error is not None:

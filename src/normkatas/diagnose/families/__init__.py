@@ -180,12 +180,12 @@ def affine_stage(kata: Kata) -> tuple[str, ...]:
         values += ["no-gamma"]
     axis = affine_axis(kata)
     last = kata.structure is not None and axis == len(kata.structure.layout) - 1
-    # a (1, C, 1, 1) gamma cannot line up with the last axis
-    if axis is not None and kata.structure is not None and not last and not _full_rank_affine(
-        kata
-    ):
+    # a (1, C, 1, 1) gamma cannot line up with the last axis, nor be turned into a column
+    full_rank = _full_rank_affine(kata)
+    if axis is not None and kata.structure is not None and not last and not full_rank:
         values.append("last-axis")
-    if axis is not None and kata.structure is not None and axis != 0 and role(kata, "gamma"):
+    if (axis is not None and kata.structure is not None and axis != 0 and role(kata, "gamma")
+            and not full_rank):
         values.append("batch-axis")
     return tuple(values)
 
