@@ -294,7 +294,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                         args.runs, plain_env, tmp)
         plain.update(measure(
             {"batch (plain sandbox)": [*grade, str(tmp / "class"), "--out", str(out),
-                                       "--progress", "never"]},
+                                       "--progress", "never", "--allow-unprotected"]},
             args.class_runs, plain_env, tmp, before=clean,
         ))
 
