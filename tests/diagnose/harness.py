@@ -29,11 +29,13 @@ from normkatas.grading.prepare import prepare as prepare_kata
 from normkatas.grading.prepared import PreparedKata
 from normkatas.report.result import CaseResult, Diagnosis, Result
 from normkatas.sandbox.capture import MAX_DEPTH
+from normkatas.sandbox.codec import redact_hidden
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     CallOutcome,
     ExceptionInfo,
+    Job,
     NoneValue,
     OtherValue,
     RunOutcome,
@@ -192,11 +194,21 @@ class Run:
         return {d.id for d in self.result.diagnoses}
 
 
+def _as_the_sandbox_sends(job: Job, outcome: RunOutcome) -> RunOutcome:
+    """A hidden job's outcome reduced as the sandbox reduces it (arrays and statuses)."""
+    if not job.hidden:
+        return outcome
+    timed = frozenset(c.key for c in job.calls if c.group == "performance")
+    names = frozenset(name for c in job.calls for name in c.kwargs)
+    return redact_hidden(outcome, timed, names)
+
+
 @functools.cache
 def run(kata_id: str, path: Path) -> Run:
     """The graded run of one file (cached: tests only read it)."""
     p = prepared(kata_id)
-    outcomes = [run_outcome(p.kata, job.calls, path) for job in make_jobs(p.real, path)]
+    outcomes = [_as_the_sandbox_sends(job, run_outcome(p.kata, job.calls, path))
+                for job in make_jobs(p.real, path)]
     result = build_result(p.real, path, outcomes, display_name=path.name)
     hidden = outcomes[1] if len(outcomes) > 1 else None
     inp = diagnosis_input(p.real, result.cases, outcomes[0], hidden, path, path.name)
