@@ -29,7 +29,7 @@ from normkatas.grading.prepare import prepare as prepare_kata
 from normkatas.grading.prepared import PreparedKata
 from normkatas.report.result import CaseResult, Diagnosis, Result
 from normkatas.sandbox.capture import MAX_DEPTH
-from normkatas.sandbox.codec import redact_hidden
+from normkatas.sandbox.codec import hidden_reduction
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
@@ -196,11 +196,8 @@ class Run:
 
 def _as_the_sandbox_sends(job: Job, outcome: RunOutcome) -> RunOutcome:
     """A hidden job's outcome reduced as the sandbox reduces it (arrays and statuses)."""
-    if not job.hidden:
-        return outcome
-    timed = frozenset(c.key for c in job.calls if c.group == "performance")
-    names = frozenset(name for c in job.calls for name in c.kwargs)
-    return redact_hidden(outcome, timed, names)
+    reduce = hidden_reduction(job)
+    return outcome if reduce is None else reduce(outcome)
 
 
 @functools.cache

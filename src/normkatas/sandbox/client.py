@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Generator, Iterable
 from typing import Literal
 
-from normkatas.sandbox.codec import decode_outcome, encode_job, redact_hidden
+from normkatas.sandbox.codec import decode_outcome, encode_job, hidden_reduction
 from normkatas.sandbox.env import force_single_thread_blas
 from normkatas.sandbox.isolation import (
     IsolationOptions,
@@ -138,9 +138,7 @@ class _Server:
         self.warnings: list[str] = []
         self.protections = Protections()
         self.keys: list[str] = []
-        self.hidden = False
-        self.timed: frozenset[str] = frozenset()
-        self.arg_names: frozenset[str] = frozenset()
+        self.reduce: Callable[[RunOutcome], RunOutcome] | None = None
         self.deadline = 0.0
         self.max_payload = 0
         self.sent_calls: object = None
@@ -167,9 +165,7 @@ class _Server:
         self._wait_ready()
         lim = job.limits
         self.keys = [c.key for c in job.calls]
-        self.hidden = job.hidden
-        self.timed = frozenset(c.key for c in job.calls if c.group == "performance")
-        self.arg_names = frozenset(name for c in job.calls for name in c.kwargs)
+        self.reduce = hidden_reduction(job)
         budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
         self.deadline = time.monotonic() + budget + SLACK_SECONDS
         self.max_payload = job_payload_bound(job)
@@ -211,9 +207,9 @@ class _Server:
             raise _ServerLost("the fork server hung up")
         header, payload = frame
         keys = self.keys
-        if self.hidden:
-            timed, names = self.timed, self.arg_names
-            return lambda: redact_hidden(decode_outcome(header, payload, keys), timed, names)
+        reduce = self.reduce
+        if reduce is not None:
+            return lambda: reduce(decode_outcome(header, payload, keys))
         return lambda: decode_outcome(header, payload, keys)
 
     def cancel(self) -> None:

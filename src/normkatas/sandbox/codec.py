@@ -14,7 +14,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast, get_args
 
 import numpy as np
@@ -399,6 +399,16 @@ def _redact_value(value: Value | None) -> Value | None:
         items = tuple(_redact_value(v) or NoneValue() for v in value.items)
         return dataclasses.replace(value, items=items)
     return value
+
+
+def hidden_reduction(job: Job) -> Callable[[RunOutcome], RunOutcome] | None:
+    """How the grader reduces `job`'s outcome before anything reads it: `redact_hidden`
+    with the job's own performance calls and argument names; None for a visible job."""
+    if not job.hidden:
+        return None
+    timed = frozenset(c.key for c in job.calls if c.group == "performance")
+    names = frozenset(name for c in job.calls for name in c.kwargs)
+    return lambda outcome: redact_hidden(outcome, timed, names)
 
 
 def redact_hidden(
