@@ -477,3 +477,26 @@ def test_a_hidden_run_still_says_which_argument_changed_in_place(
     outcome = sandbox.run(Job(write(MUTATES), "attack", (Call("h", {"x": np.zeros(2)}),),
                               LIMITS, hidden=True))
     assert outcome.calls[0].mutated == ("x",)
+
+
+def test_installed_packages_but_numpy_are_out_of_sight(sandbox: Sandbox) -> None:
+    """The record the grader reasons with says the same as the view: numpy readable,
+    the grader's own dependencies (installed beside it) not."""
+    import yaml
+
+    prot = sandbox.protections
+    assert prot.job_can_read(np.__file__)
+    assert not prot.job_can_read(yaml.__file__)
+    assert prot.masked, prot
+
+
+def test_masked_folders_keep_what_is_bound_back() -> None:
+    prot = Protections(
+        filesystem_view=True, visible=("/py", "/py/site/numpy", "/usr"),
+        masked=("/py/site",),
+    )
+    assert prot.job_can_read("/py/lib/os.py")
+    assert prot.job_can_read("/py/site/numpy/__init__.py")
+    assert not prot.job_can_read("/py/site/yaml/__init__.py")
+    assert not prot.job_can_read("/home/instructor/katas")
+    assert Protections.from_dict(prot.to_dict()) == prot

@@ -170,6 +170,18 @@ def test_code_in_the_grader_does_not_change_the_next_grade(w: World) -> None:
     assert w.package_digest() == before
 
 
+def test_the_job_sees_numpy_and_no_other_installed_package(w: World) -> None:
+    """The grader's own dependencies and test tools are installed next to numpy: a job
+    that lists that folder and imports what it finds gets numpy alone, so its values
+    earn what zeros earn, and it prints nothing else it could see."""
+    single(w, "installed_packages")
+    path = w.submission("mallory", HOSTILE / "installed_packages.py")
+    run = w.grade_one(path, "--format", "text", "--color", "never")
+    printed = {word for word in run.stdout.split() if word.startswith("seen:")}
+    assert "seen:numpy" in printed, run.stdout[-3000:]
+    assert printed == {"seen:numpy"}, printed
+
+
 def test_github_output_and_grader_streams(w: World) -> None:
     """$GITHUB_OUTPUT stays as the grader left it; nothing raw reaches its streams."""
     github_output = w.root / "github_output"

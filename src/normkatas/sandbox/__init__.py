@@ -48,9 +48,9 @@ Design (one module, one job)::
   and a root grader kills every process of the slot's uid.
 - Filesystem view: ``pivot_root`` into a read-only tmpfs with read-only binds
   of the Python install, numpy and system libraries, a few devices, the job's
-  own ``/proc`` and a size-limited tmpfs scratch (cwd, TMPDIR, HOME).  The
-  grader's package is covered; kata folders, references, outputs and other
-  submissions are not in the view.
+  own ``/proc`` and a size-limited tmpfs scratch (cwd, TMPDIR, HOME).  Folders of
+  installed packages and the grader's package are covered (numpy is bound back);
+  kata folders, references, outputs and other submissions are not in the view.
 - Clean workers: the zygote is forked before any kata is loaded, drops the
   environment and zeroes its inherited argv/environ blocks, and never holds a
   job's data (each job is read by a process forked for it).

@@ -127,7 +127,10 @@ class Protections:
     uid: int | None = None
     """The job's uid as the rest of the system sees it (``separate-uid``)."""
     visible: tuple[str, ...] = ()
-    """With a filesystem view: the folders the job sees (read-only)."""
+    """With a filesystem view: the folders the job sees (read-only)..."""
+    masked: tuple[str, ...] = ()
+    """...but for these inside them, which it sees empty (installed packages but numpy,
+    the grader's package)."""
     notes: tuple[str, ...] = field(default=(), compare=False)
     """Why a protection is missing (the refused system call), for operators."""
 
@@ -157,7 +160,9 @@ class Protections:
         when unsure.  The grader refuses hidden cases from a folder a job can read."""
         real = os.path.realpath(path)
         if self.filesystem_view:
-            return any(real == v or real.startswith(v.rstrip("/") + "/") for v in self.visible)
+            numpy = [v for v in self.visible if _under(v, self.masked)]
+            return _under(real, self.visible) and (
+                not _under(real, self.masked) or _under(real, numpy))
         if self.identity != "separate-uid":
             return True  # the job is the grading user
         return _readable_by_others(real)
@@ -181,6 +186,7 @@ class Protections:
             no_new_privs=data.get("no_new_privs") is True,
             uid=data["uid"] if type(data.get("uid")) is int else None,
             visible=tuple(str(v) for v in data.get("visible") or ()),
+            masked=tuple(str(v) for v in data.get("masked") or ()),
             notes=tuple(str(n) for n in data.get("notes") or ()),
         )
 
@@ -201,6 +207,7 @@ class Protections:
             no_new_privs=all(p.no_new_privs for p in items),
             uid=None,
             visible=tuple(sorted({v for p in items for v in p.visible})),
+            masked=tuple(sorted({v for p in items for v in p.masked})),
             notes=tuple(dict.fromkeys(n for p in items for n in p.notes)),
         )
 
@@ -366,35 +373,83 @@ def _kept_flags(path: str) -> int:
 
 
 def view_sources(extra: Iterable[str] = ()) -> list[str]:
-    """The folders the job sees read-only: the Python install, numpy, system libraries."""
+    """The folders the job sees read-only: the Python install, numpy, system libraries
+    (installed packages other than numpy are masked, see :func:`masked_inside`)."""
     wanted = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
-    numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
-    if isinstance(numpy_file, str):
-        wanted.append(os.path.dirname(os.path.dirname(os.path.abspath(numpy_file))))
+    wanted += numpy_folders()
     wanted += [d for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     wanted += list(extra)
     real = sorted({os.path.realpath(p) for p in wanted if p and os.path.isdir(p)}, key=len)
     kept: list[str] = []
     for path in real:
-        if path == "/" or any(path.startswith(k.rstrip("/") + "/") for k in kept):
+        if path == "/" or _under(path, kept):
             continue
         kept.append(path)
     return kept
 
 
-def _hidden_inside(visible: list[str]) -> list[str]:
-    """Folders inside the view that must stay hidden: the grader's own package (and its
-    bundled katas and reference solutions)."""
+def _under(path: str, folders: Iterable[str]) -> bool:
+    """Is ``path`` one of ``folders`` or inside one?"""
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def numpy_folders() -> list[str]:
+    """numpy's package folder and its bundled libraries (``numpy.libs``): the only
+    installed packages a job sees."""
+    numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
+    if not isinstance(numpy_file, str):
+        return []
+    package = os.path.realpath(os.path.dirname(os.path.abspath(numpy_file)))
+    libs = os.path.join(os.path.dirname(package), "numpy.libs")
+    return [package, *([os.path.realpath(libs)] if os.path.isdir(libs) else [])]
+
+
+def site_folders() -> list[str]:
+    """Every folder installed packages live in: the site-packages and dist-packages of
+    each prefix and scheme, the user's, and those on ``sys.path``."""
+    import site
+    import sysconfig
+
+    found: set[str] = set()
+    prefixes = {sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix}
+    for prefix in prefixes:
+        base = {"base": prefix, "platbase": prefix, "installed_base": prefix,
+                "installed_platbase": prefix}
+        for scheme in sysconfig.get_scheme_names():
+            with contextlib.suppress(KeyError, ValueError):
+                paths = sysconfig.get_paths(scheme, vars=base)
+                found.update((paths.get("purelib", ""), paths.get("platlib", "")))
+    with contextlib.suppress(AttributeError, OSError):
+        found.update(site.getsitepackages())
+    with contextlib.suppress(AttributeError, OSError):
+        found.add(site.getusersitepackages())
+    found.update(p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages"))
+    numpy = numpy_folders()
+    if numpy:
+        found.add(os.path.dirname(numpy[0]))
+    return sorted({os.path.realpath(p) for p in found if p and os.path.isdir(p)})
+
+
+def masked_inside(visible: list[str]) -> list[str]:
+    """Folders inside the view that the job must not see, each covered by an empty
+    read-only tmpfs: the grader's own package (its bundled katas and reference solutions)
+    and every folder of installed packages (numpy is bound back inside its own)."""
     package = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    inside = any(package.startswith(v.rstrip("/") + "/") for v in visible)
-    return [package] if inside else []
+    inside = sorted((p for p in [package, *site_folders()] if _under(p, visible)), key=len)
+    kept: list[str] = []
+    for path in inside:  # the outermost of nested folders is enough
+        if not _under(path, kept):
+            kept.append(path)
+    return kept
 
 
-def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
-    """Make and enter the minimal filesystem view; returns the visible folders."""
+def _build_view(scratch_tmp: str = "/tmp") -> tuple[list[str], list[str]]:
+    """Make and enter the minimal filesystem view; returns the folders bound into it and
+    the folders masked inside those."""
     visible = view_sources()
-    hidden = _hidden_inside(visible)
-    sources = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in visible}
+    masked = masked_inside(visible)
+    numpy = [p for p in numpy_folders() if _under(p, masked)]  # bound back into its mask
+    sources = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in [*visible, *numpy]}
     devices = {}
     for name in DEVICES:
         with contextlib.suppress(OSError):
@@ -405,15 +460,22 @@ def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         root = scratch_tmp  # staging: a tmpfs on /tmp of this namespace (sources are open)
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=1024,mode=0755")
-        for path, fd in sources.items():
-            target = root + path
+        for path in visible:
+            fd, target = sources[path], root + path
             os.makedirs(target, exist_ok=True)
             mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
             mount(None, target, None,
                   MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | _kept_flags(target))
-        for path in hidden:
-            mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  "size=4k,nr_inodes=1,mode=0")
+        for path in masked:
+            inner = [n for n in numpy if _under(n, [path])]
+            flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+            mount("tmpfs", root + path, "tmpfs", flags, "size=4k,nr_inodes=64,mode=0755")
+            for folder in inner:
+                os.makedirs(root + folder, exist_ok=True)
+                mount(f"/proc/self/fd/{sources[folder]}", root + folder, None, MS_BIND)
+                mount(None, root + folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
+                      | MS_NODEV | _kept_flags(root + folder))
+            mount(None, root + path, None, MS_REMOUNT | MS_RDONLY | flags)
         for link, dest in symlinks.items():
             if not os.path.lexists(root + link):
                 os.symlink(dest, root + link)
@@ -434,7 +496,7 @@ def _build_view(scratch_tmp: str = "/tmp") -> list[str]:
         os.umask(old_umask)
         for fd in [*sources.values(), *devices.values()]:
             os.close(fd)
-    return visible
+    return [*visible, *numpy], masked
 
 
 def _probe_pid_namespace() -> bool:
@@ -488,9 +550,10 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
     except OSError as exc:
         notes.append(f"namespaces refused: {exc}")
     view: list[str] = []
+    masked: list[str] = []
     if namespaces:
         try:
-            view = _build_view()
+            view, masked = _build_view()
         except OSError as exc:
             notes.append(f"filesystem view refused: {exc}")
     pid_ns = bool(view) and _probe_pid_namespace()
@@ -520,6 +583,7 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         no_new_privs=True,
         uid=uid,
         visible=tuple(view),
+        masked=tuple(masked),
         notes=tuple(notes),
     )
     return SlotState(options, protections, uid, gid, userns, init_argv,
