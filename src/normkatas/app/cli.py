@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from normkatas._version import __version__
 from normkatas.app.batch.options import add_batch_arguments, batch_requested
@@ -152,6 +152,7 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
         sandbox, catalogue = session.sandbox, session.library
         _warn_catalogue_errors(catalogue)
         kata = select_kata(path, catalogue, args.kata)
+        _refuse_readable_hidden_cases(args, session, kata.id)
         prepared = prepare(
             kata,
             [catalogue.solutions_dir_for(kata.id)],
@@ -173,6 +174,16 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
               if args.format == "html" else None)
     emit(args, render_result(args, result, arrays), result_for_summary=result)
     return EXIT_PASSED if result.status == "passed" else EXIT_FAILED
+
+
+def _refuse_readable_hidden_cases(args: argparse.Namespace, session: Any, kata_id: str) -> None:
+    """As root (an operator's grader), hidden cases the job could read are refused."""
+    from normkatas.app.secrecy import check_hidden_cases, single_run_needs_secrecy
+
+    if single_run_needs_secrecy():
+        allow = bool(getattr(args, "allow_unprotected", False))
+        for warning in check_hidden_cases(session, [kata_id], allow_unprotected=allow):
+            print(f"grade: warning: {warning}", file=sys.stderr)
 
 
 def _watch(args: argparse.Namespace, submissions: list[Path], support: Support) -> int:

@@ -101,16 +101,22 @@ class IsolationOptions:
     """Root only: slot ``i`` runs as uid and gid ``base_uid + i`` (no passwd entry needed)."""
     scratch_mb: int = 64
     """Size of each job's private scratch folder (tmpfs)."""
+    view: bool = True
+    """The filesystem view (False: the job sees the whole filesystem, as its identity's
+    permissions allow; the grader then checks those permissions)."""
 
     @staticmethod
     def from_environment(enabled: bool = True) -> IsolationOptions:
         """``NORMKATAS_SANDBOX_BASE_UID`` sets the base uid; ``NORMKATAS_SANDBOX_ISOLATION=off``
-        keeps the plain process sandbox (for side-by-side benchmarks)."""
-        if os.environ.get(ISOLATION_VAR, "").lower() == "off":
+        keeps the plain process sandbox (for side-by-side benchmarks), ``=no-view`` keeps
+        the identity and namespaces without the filesystem view (what a kernel that
+        refuses ``pivot_root`` gives; for tests of the permission checks)."""
+        setting = os.environ.get(ISOLATION_VAR, "").lower()
+        if setting == "off":
             enabled = False
         raw = os.environ.get(BASE_UID_VAR, "")
         base = int(raw) if raw.isdigit() and 0 < int(raw) < 2**32 - 1024 else DEFAULT_BASE_UID
-        return IsolationOptions(enabled=enabled, base_uid=base)
+        return IsolationOptions(enabled=enabled, base_uid=base, view=setting != "no-view")
 
 
 @dataclass(frozen=True)
@@ -551,7 +557,9 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         notes.append(f"namespaces refused: {exc}")
     view: list[str] = []
     masked: list[str] = []
-    if namespaces:
+    if namespaces and not options.view:
+        notes.append(f"the filesystem view is turned off ({ISOLATION_VAR}=no-view)")
+    elif namespaces:
         try:
             view, masked = _build_view()
         except OSError as exc:

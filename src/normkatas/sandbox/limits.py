@@ -86,9 +86,11 @@ def _set(name: str, soft: int, warnings: list[str], hard: int | None = None) -> 
 
 def _address_space() -> int | None:
     try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+        # Bytes: a text file would look its codec up, an import the job may not be able
+        # to make (without a filesystem view, the Python install may be out of its reach).
+        with open("/proc/self/status", "rb") as f:
             for line in f:
-                if line.startswith("VmSize:"):
+                if line.startswith(b"VmSize:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass

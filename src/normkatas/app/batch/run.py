@@ -94,6 +94,13 @@ def grade_class_with(
         for error in getattr(catalogue, "errors", ()):
             print(f"grade: warning: {error}", file=sys.stderr)
         plan = plan_class(submissions, list(opts.files), catalogue, opts.kata)
+        from normkatas.app.secrecy import check_hidden_cases
+
+        exposed = check_hidden_cases(session, [kata.id for _, kata in plan.submissions],
+                                     allow_unprotected=allow)
+        for warning in exposed:
+            print(f"grade: warning: {warning}", file=sys.stderr)
+        warnings = [*warnings, *exposed]
         run = ClassRun(opts, plan, catalogue, started, warnings=warnings)
         try:
             run.grade(sandbox)
