@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true")
     p.add_argument("--watch", "-w", action="store_true",
                    help="grade again on every save of the file (Ctrl-C stops)")
-    p.add_argument("--isolation", choices=("auto", "fork", "spawn"), default="auto",
+    p.add_argument("--isolation", choices=("auto", "fork", "spawn", "process"), default="auto",
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
     add_batch_arguments(p)

@@ -49,7 +49,7 @@ def guarded(fn: Callable[[], T], fallback: T, seconds: float = GUARD_SECONDS) ->
     try:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
-    except (ValueError, OSError):
+    except (ValueError, OSError, AttributeError):  # no SIGALRM (Windows): no time bound
         previous = None
     try:
         return fn()
@@ -60,7 +60,7 @@ def guarded(fn: Callable[[], T], fallback: T, seconds: float = GUARD_SECONDS) ->
             signal.setitimer(signal.ITIMER_REAL, 0)
             if previous is not None:
                 signal.signal(signal.SIGALRM, previous)
-        except (ValueError, OSError):
+        except (ValueError, OSError, AttributeError):
             pass
 
 
