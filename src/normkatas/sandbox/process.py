@@ -98,78 +98,110 @@ class _Capture:
 class _Tree:
     """The student's process and everything it starts: killed as one."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], limits: Limits) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], job: Any = None) -> None:
         self.proc = proc
-        self.job: Any = None
-        if sys.platform == "win32":
-            from normkatas.sandbox.winjob import JobObject
-
-            try:
-                self.job = JobObject(limits)
-                self.job.adopt(proc.pid)
-            except OSError:
-                proc.kill()
-                if self.job is not None:
-                    self.job.close()
-                raise
+        self.job = job
 
     def kill(self) -> None:
-        if sys.platform == "win32":
-            if self.job is not None:
-                self.job.kill()
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-        else:
-            import signal
-
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session and group
+        _kill_tree(self)
 
     def close(self) -> None:
-        self.kill()
-        if sys.platform == "win32" and self.job is not None:
+        _kill_tree(self)
+        if self.job is not None:
             self.job.close()
 
 
-def _start(limits: Limits) -> tuple[subprocess.Popen[bytes], _Tree, int]:
+# The system's ways are chosen once, at import (a test that pretends to be another
+# system keeps this machine's).
+if sys.platform == "win32":
+
+    def _popen(argv: Callable[[str], list[str]], write_end: int, limits: Limits,
+               options: dict[str, Any]) -> _Tree:
+        import msvcrt
+
+        from normkatas.sandbox.winjob import CREATE_SUSPENDED, JobObject
+
+        handle = msvcrt.get_osfhandle(write_end)
+        os.set_handle_inheritable(handle, True)
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+        proc = subprocess.Popen(  # suspended: in its Job Object before any of it runs
+            argv(str(handle)), close_fds=True, creationflags=flags | CREATE_SUSPENDED,
+            startupinfo=subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]}),
+            **options,
+        )
+        job = None
+        try:
+            job = JobObject(limits)
+            job.adopt(proc.pid)
+        except OSError:
+            proc.kill()
+            if job is not None:
+                job.close()
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+            raise
+        return _Tree(proc, job)
+
+    def _kill_tree(tree: _Tree) -> None:
+        if tree.job is not None:
+            tree.job.kill()
+        with contextlib.suppress(OSError):
+            tree.proc.kill()
+
+    def _wait_exited(pid: int) -> None:
+        return None
+
+    def _cpu_limit_reached(code: int) -> bool:
+        return False
+
+else:
+    import signal
+
+    def _popen(argv: Callable[[str], list[str]], write_end: int, limits: Limits,
+               options: dict[str, Any]) -> _Tree:
+        proc = subprocess.Popen(
+            argv(str(write_end)), pass_fds=(write_end,), start_new_session=True, **options
+        )
+        return _Tree(proc)
+
+    def _kill_tree(tree: _Tree) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(tree.proc.pid, signal.SIGKILL)  # its own session and process group
+
+    def _cpu_limit_reached(code: int) -> bool:
+        return code == -signal.SIGXCPU
+
+    if sys.platform == "linux":
+
+        def _wait_exited(pid: int) -> None:
+            """Until ``pid`` has ended, without reaping it: its group id cannot be reused."""
+            with contextlib.suppress(ChildProcessError):
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+    else:
+
+        def _wait_exited(pid: int) -> None:
+            return None
+
+
+def _start(limits: Limits) -> tuple[_Tree, int]:
     """The student's interpreter, in its tree, and our end of its result pipe."""
     env = dict(os.environ)
     force_single_thread_blas(env)
     read_end, write_end = os.pipe()
+    options: dict[str, Any] = {
+        "stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
+        "env": env,
+    }
     try:
-        pipes: dict[str, Any] = {
-            "stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-            "env": env,
-        }
-        if sys.platform == "win32":
-            import msvcrt
-
-            handle = msvcrt.get_osfhandle(write_end)
-            os.set_handle_inheritable(handle, True)
-            flags = (subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
-                     | 0x00000004)  # CREATE_SUSPENDED: in its Job Object before it runs
-            proc = subprocess.Popen(
-                command(str(handle)), close_fds=True, creationflags=flags,
-                startupinfo=subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]}),
-                **pipes,
-            )
-        else:
-            proc = subprocess.Popen(
-                command(str(write_end)), pass_fds=(write_end,), start_new_session=True,
-                **pipes,
-            )
+        return _popen(command, write_end, limits, options), read_end
     except BaseException:
         os.close(read_end)
         raise
     finally:
         os.close(write_end)
-    try:
-        tree = _Tree(proc, limits)
-    except BaseException:
-        os.close(read_end)
-        proc.wait()
-        raise
-    return proc, tree, read_end
 
 
 class ProcessRun:
@@ -247,9 +279,7 @@ class ProcessRun:
                 stdin.close()
 
     def _wait(self, proc: subprocess.Popen[bytes]) -> None:
-        if sys.platform == "linux":  # ended, not yet reaped: its group id cannot be reused
-            with contextlib.suppress(ChildProcessError):
-                os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        _wait_exited(proc.pid)
         if self.tree is not None:
             self.tree.kill()  # what it left behind goes too (and lets go of the pipes)
         self.events.put(("exit", proc.wait()))
@@ -259,9 +289,10 @@ class ProcessRun:
     def run(self) -> tuple[Header, list[Buffer]]:
         start = time.monotonic()
         try:
-            proc, self.tree, results = _start(self.limits)
+            self.tree, results = _start(self.limits)
         except (OSError, ValueError) as exc:
             return self._failed_to_start(exc, start)
+        proc = self.tree.proc
         self.pid = proc.pid
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         threads = [
@@ -390,11 +421,8 @@ class ProcessRun:
             return "memory-limit", []
         if code == EXIT_INTERNAL:
             return "crashed", ["the sandbox worker failed (see stderr)"]
-        if sys.platform != "win32" and code < 0:
-            import signal
-
-            if -code == signal.SIGXCPU:
-                return "timeout", ["the CPU-time limit was reached"]
+        if _cpu_limit_reached(code):
+            return "timeout", ["the CPU-time limit was reached"]
         return "crashed", []
 
     def _outcome(self, duration: float) -> tuple[Header, list[Buffer]]:
