@@ -21,7 +21,15 @@ from normkatas.sandbox import winjob
 from normkatas.sandbox.types import Limits
 from tests.support import REPO
 
-WINDOWS_PATH = ("process", "spawned", "winjob", "client", "protocol", "codec", "capture")
+WINDOWS_PATH = (
+    *(f"normkatas.sandbox.{m}" for m in ("process", "spawned", "winjob", "client", "protocol",
+                                         "codec", "capture", "worker")),
+    "normkatas.grading.session", "normkatas.grading.prepare", "normkatas.app.cli",
+    "normkatas.app.platform", "normkatas.app.student_view", "normkatas.app.batch.run",
+    "normkatas.app.batch.build", "normkatas.app.batch.seal", "normkatas.app.pytest_plugin",
+    "normkatas.app.api",
+)
+"""What `grade FILE`, class runs and the pytest plugin import on Windows."""
 
 
 @pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the x64 layout")
@@ -104,14 +112,15 @@ def test_a_process_that_cannot_join_its_job_is_not_resumed() -> None:
 
 
 def test_the_windows_path_imports_without_posix_modules() -> None:
-    """As on Windows: no fork, fcntl, resource, writev or readv."""
+    """As on Windows: no fork, fcntl, resource, writev, readv, geteuid or wait4."""
     code = (
         "import os, sys\n"
-        "for name in ('fcntl', 'resource', 'termios', 'posix_spawn'):\n"
+        "for name in ('fcntl', 'resource', 'termios', 'pwd', 'grp'):\n"
         "    sys.modules[name] = None\n"
-        "for name in ('fork', 'writev', 'readv', 'killpg', 'setsid', 'forkpty'):\n"
+        "for name in ('fork', 'writev', 'readv', 'killpg', 'setsid', 'forkpty', 'geteuid',\n"
+        "             'getuid', 'wait4', 'waitid'):\n"
         "    if hasattr(os, name): delattr(os, name)\n"
-        + "".join(f"import normkatas.sandbox.{m}\n" for m in WINDOWS_PATH)
+        + "".join(f"import {m}\n" for m in WINDOWS_PATH)
         + "from normkatas.sandbox.client import resolve_mode\n"
         "print(resolve_mode('auto')[0])\n"
     )

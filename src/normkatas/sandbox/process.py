@@ -121,6 +121,7 @@ if sys.platform == "win32":
 
         from normkatas.sandbox.winjob import CREATE_SUSPENDED, JobObject
 
+        _binary(write_end)
         handle = msvcrt.get_osfhandle(write_end)
         os.set_handle_inheritable(handle, True)
         flags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
@@ -144,6 +145,11 @@ if sys.platform == "win32":
             raise
         return _Tree(proc, job)
 
+    def _binary(fd: int) -> None:
+        import msvcrt
+
+        msvcrt.setmode(fd, os.O_BINARY)  # bytes as they are: no \r\n translation
+
     def _kill_tree(tree: _Tree) -> None:
         if tree.job is not None:
             tree.job.kill()
@@ -165,6 +171,9 @@ else:
             argv(str(write_end)), pass_fds=(write_end,), start_new_session=True, **options
         )
         return _Tree(proc)
+
+    def _binary(fd: int) -> None:
+        return None
 
     def _kill_tree(tree: _Tree) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -191,6 +200,7 @@ def _start(limits: Limits) -> tuple[_Tree, int]:
     env = dict(os.environ)
     force_single_thread_blas(env)
     read_end, write_end = os.pipe()
+    _binary(read_end)
     options: dict[str, Any] = {
         "stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
         "env": env,
@@ -529,7 +539,7 @@ class ProcessSlot:
         def supervise() -> None:
             try:
                 out_header, out_parts = run.run()
-                payload = b"".join(bytes(p) for p in out_parts)
+                payload = b"".join(out_parts)  # (one copy of the arrays)
                 outcome = decode_outcome(out_header, payload, keys)
                 if reduce is not None:
                     outcome = reduce(outcome)

@@ -57,7 +57,7 @@ def result_fd(argument: str) -> int:
 
         handle = int(argument)
         os.set_handle_inheritable(handle, False)
-        return msvcrt.open_osfhandle(handle, os.O_WRONLY)
+        return msvcrt.open_osfhandle(handle, os.O_WRONLY | os.O_BINARY)
     fd = int(argument)
     os.set_inheritable(fd, False)
     return fd

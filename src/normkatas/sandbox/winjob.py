@@ -95,7 +95,8 @@ def limit_information(limits: Limits) -> JOBOBJECT_EXTENDED_LIMIT_INFORMATION:
     """The job's limits, as ``SetInformationJobObject`` takes them."""
     info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION()
     info.BasicLimitInformation.LimitFlags = LIMIT_FLAGS
-    info.BasicLimitInformation.ActiveProcessLimit = max(1, limits.max_processes)
+    # (two at least: a virtual environment's python.exe is a launcher with a child)
+    info.BasicLimitInformation.ActiveProcessLimit = max(2, limits.max_processes)
     info.ProcessMemoryLimit = limits.memory_mb * MB
     return info
 
