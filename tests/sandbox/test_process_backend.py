@@ -72,7 +72,7 @@ def both(
 
 def verdict(outcome: RunOutcome) -> dict[str, Any]:
     """What grading reads from an outcome (not timings, pids or signal numbers)."""
-    values = []
+    values: list[object] = []
     for call in outcome.calls:
         value = call.value
         if isinstance(value, ArrayValue) and value.array is not None:
