@@ -365,3 +365,30 @@ def test_the_pytest_plugin_grades_with_the_process_sandbox(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1 and "error" not in outcomes
+
+
+def test_class_results_carry_no_notes_about_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class graded on macOS (--allow-unprotected): each student's result is about the
+    code only; the class's one line says what the machine lacks."""
+    from types import SimpleNamespace
+
+    import normkatas.grading.prepare as prepare
+    from normkatas.app.batch.run import ClassRun
+
+    result, _found = _macos_result(monkeypatch)
+    monkeypatch.setattr(prepare, "build_result", lambda *args, **kwargs: result)
+    run = SimpleNamespace(opts=SimpleNamespace(diagnose=True))
+    submission = SimpleNamespace(graded_path=Path("s.py"), display="s.py", notebook=None)
+    built = ClassRun._build(run, None, submission, [])  # type: ignore[arg-type]
+    assert built.warnings == [KATA_WARNING]
+
+
+def test_grade_file_results_carry_no_notes_about_the_machine(
+    monkeypatch: pytest.MonkeyPatch, solution: Path
+) -> None:
+    import normkatas.grading.prepare as prepare
+    from normkatas.app.api import grade_file
+
+    result, _found = _macos_result(monkeypatch)
+    monkeypatch.setattr(prepare, "grade_submission", lambda *args, **kwargs: result)
+    assert grade_file(solution).warnings == [KATA_WARNING]
