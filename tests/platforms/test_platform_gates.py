@@ -207,6 +207,22 @@ def test_linux_without_namespaces_names_them(monkeypatch: pytest.MonkeyPatch) ->
         gate.class_gate(no_identity, allow_unprotected=False)
 
 
+def test_a_class_run_asks_linux_for_user_namespaces_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _own_code(monkeypatch)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(gate, "_user_namespaces_work", lambda: False)
+    assert gate.machine("fork").missing == ()  # a single grade: the sandbox will say
+    found = gate.machine("fork", probe=True)
+    assert found.missing == gate.PROTECTION_KEYS
+    assert found.notes == ("this Linux does not allow unprivileged user namespaces",)
+    with pytest.raises(UsageError, match="user namespaces"):
+        gate.class_gate(found, allow_unprotected=False)
+    monkeypatch.setattr(gate, "_user_namespaces_work", lambda: True)
+    assert gate.machine("fork", probe=True).missing == ()
+
+
 def test_the_unprotected_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     _own_code(monkeypatch)
     monkeypatch.setattr(sys, "platform", "linux")

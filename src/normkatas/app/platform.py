@@ -116,8 +116,12 @@ def shortfalls(platform: str | None = None, mode: str = "fork") -> tuple[str, ..
     return tuple(found)
 
 
-def machine(mode: str = "auto", platform: str | None = None) -> Machine:
-    """What this system offers before any sandbox starts (`with_sandbox` refines it)."""
+def machine(mode: str = "auto", platform: str | None = None, *, probe: bool = False) -> Machine:
+    """What this system offers before any sandbox starts (`with_sandbox` refines it).
+
+    ``probe``: on Linux, find out now whether jobs can get an identity of their own
+    (a class run asks before starting the sandbox); otherwise the running sandbox says.
+    """
     from normkatas.sandbox.client import resolve_mode
 
     platform = sys.platform if platform is None else platform
@@ -129,7 +133,7 @@ def machine(mode: str = "auto", platform: str | None = None) -> Machine:
         return replace(found, missing=PROTECTION_KEYS, notes=(f"{UNPROTECTED_VAR} is set",))
     if mode == "process" or not platform.startswith("linux"):
         return replace(found, missing=PROTECTION_KEYS)
-    if _is_root() or _user_namespaces_work():
+    if not probe or _is_root() or _user_namespaces_work():
         return found  # the sandbox says what it set up once it runs
     return replace(found, missing=PROTECTION_KEYS,
                    notes=("this Linux does not allow unprivileged user namespaces",))

@@ -76,9 +76,10 @@ Design (one module, one job)::
   crashes leaves the run "ok".  RLIMIT_CPU is a backstop at
   ``ceil(timeout + probe_timeout) + 1`` s.
 
-Platform caveats: namespaces are Linux only (the process mode has none); where the kernel or a container
-refuses them, ``Sandbox.protections.missing`` names what is missing (macOS:
-everything but the process limits; RLIMIT_AS is not enforced there).
+Platform caveats: namespaces are Linux only (the process mode has none);
+where the kernel or a container refuses them, ``Sandbox.protections.missing``
+names what is missing (macOS: everything but the process limits; RLIMIT_AS is
+not enforced there).
 RLIMIT_AS counts the fork server's own address space (the grader's, in fork
 mode).  ``isolation=False`` keeps only the process sandbox (a student grading
 their own code may prefer their folder as the working folder).

@@ -70,7 +70,7 @@ def grade_class_with(
     from normkatas.app.platform import class_gate, machine, with_sandbox
 
     allow = opts.allow_unprotected
-    found = machine(opts.isolation)
+    found = machine(opts.isolation, probe=True)
     warnings = class_gate(found, allow)  # one line; refused without an identity per job
     for warning in warnings:
         print(f"grade: warning: {warning}", file=sys.stderr)
