@@ -26,7 +26,7 @@ from normkatas.errors import UsageError
 from normkatas.render import FORMATS
 
 if TYPE_CHECKING:
-    from normkatas.app.platform import Support
+    from normkatas.app.platform import Machine
     from normkatas.spec.library import KataLibrary
 
 SUBCOMMANDS = ("init", "check", "quiz")
@@ -90,10 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true")
     p.add_argument("--watch", "-w", action="store_true",
                    help="grade again on every save of the file (Ctrl-C stops)")
-    p.add_argument("--isolation", choices=("auto", "fork", "spawn"), default="auto",
+    p.add_argument("--isolation", choices=("auto", "fork", "spawn", "process"), default="auto",
                    help=argparse.SUPPRESS)
     p.add_argument("--version", action="version", version=f"normkatas {__version__}")
     add_batch_arguments(p)
+    from normkatas.app.platform import add_arguments as add_platform_arguments
+
+    add_platform_arguments(p)
     from normkatas.app.student_view import add_arguments as add_disclosure_arguments
 
     add_disclosure_arguments(p)
@@ -115,11 +118,11 @@ def _grade(args: argparse.Namespace) -> int:
         return _list_or_show(args)
     if not args.files:
         raise UsageError("no submission given; try `grade my_solution.py` or `grade --list`")
-    from normkatas.app.platform import operator_note, require_grading_support
+    from normkatas.app.platform import require_grading_support
     from normkatas.spec.selection import collect_submissions
 
     submissions = collect_submissions(args.files)
-    support = require_grading_support()  # exit 2 with a sentence where it cannot work
+    support = require_grading_support(args.isolation)  # exit 2, a sentence, where it cannot work
     from normkatas.app.student_view import policy_from_args
 
     policy_from_args(args)  # a bad disclosure policy fails before any grading
@@ -128,17 +131,16 @@ def _grade(args: argparse.Namespace) -> int:
     if len(submissions) > 1 or any(f.is_dir() for f in args.files) or batch_requested(args):
         from normkatas.app.batch.run import grade_class
 
-        if (note := operator_note(support)) is not None:
-            print(note, file=sys.stderr)
         return grade_class(args, submissions, _catalogue)
     return _grade_one(args, submissions[0], support)
 
 
-def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
+def _grade_one(args: argparse.Namespace, path: Path, support: Machine) -> int:
     if path.suffix.lower() in (".yaml", ".yml"):  # quiz answers: no code to run
         from normkatas.app.quiz import grade_answers_file
 
         return grade_answers_file(args, path, _catalogue)
+    from normkatas.app.platform import with_sandbox
     from normkatas.grading.session import SessionOptions, open_session
     from normkatas.notebook.files import submission_file
 
@@ -150,6 +152,7 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Support) -> int:
         from normkatas.spec.selection import select_kata
 
         sandbox, catalogue = session.sandbox, session.library
+        support = with_sandbox(support, session.protections)  # what it actually set up
         _warn_catalogue_errors(catalogue)
         kata = select_kata(path, catalogue, args.kata)
         _refuse_readable_hidden_cases(args, session, kata.id)
@@ -186,7 +189,7 @@ def _refuse_readable_hidden_cases(args: argparse.Namespace, session: Any, kata_i
             print(f"grade: warning: {warning}", file=sys.stderr)
 
 
-def _watch(args: argparse.Namespace, submissions: list[Path], support: Support) -> int:
+def _watch(args: argparse.Namespace, submissions: list[Path], support: Machine) -> int:
     from normkatas.app.watch import watch_command
 
     if len(submissions) != 1 or batch_requested(args):

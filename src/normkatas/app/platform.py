@@ -1,30 +1,67 @@
-"""Which operating system grades, and what its sandbox can and cannot enforce.
+"""What this machine protects when it grades student code: one model, one line.
 
-Three things live here:
-
+- `Machine`: the system, the sandbox backend, which of the sandbox's protections
+  are missing (keys of ``normkatas.sandbox.isolation.PROTECTION_NAMES``) and what
+  the system cannot enforce.  `machine()` says what the system offers before any
+  sandbox starts; `with_sandbox` refines it with what the running sandbox set up
+  (its `Protections` record).
 - `require_grading_support`: the gate before any student code runs.  The
-  sandbox decides (its ``resolve_mode`` refuses a platform it cannot isolate
-  on); here a refusal becomes one clear sentence and exit status 2, never an
-  internal error.
-- `missing_protections`: what the operating system does not give the sandbox
-  (e.g. macOS does not enforce a limit on address space), printed once, in one
-  line, for the operator (`operator_note`), never in a student's report.
-- `split_warnings`: the sandbox's notes about such protections are taken out of
-  a `Result`'s warnings (they are about the machine, not the submission).
+  sandbox decides (its ``resolve_mode`` refuses a system it cannot run on);
+  here a refusal becomes one sentence and exit status 2, never an internal error.
+- `protection_line`: the one renderer of a `Machine`, a single line for the
+  operator.  A single ``grade FILE`` prints it (on stderr) only when the code is
+  not the operator's own (`grading_others`: as root, in CI, or asked for with
+  ``--show-protections``); a class run carries it in every operator-facing output
+  (`class_gate`, which refuses a class run without a separate identity per job
+  unless ``--allow-unprotected``).  It never enters a student's report:
+  `split_warnings` takes the sandbox's notes about the machine out of a `Result`.
 
-Everything reads `sys.platform` and `os` at call time, so tests simulate
-another system with ``monkeypatch``.
+Everything reads `sys.platform`, `os` and the environment at call time, so
+tests simulate another system with ``monkeypatch``.  ``NORMKATAS_UNPROTECTED=1``
+makes the grader treat this machine as one without any protection (to see and
+test that path).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from normkatas.errors import UsageError
 
+if TYPE_CHECKING:
+    from normkatas.sandbox.isolation import Protections
+
 SYSTEM_NAMES = {"linux": "Linux", "darwin": "macOS", "win32": "Windows", "cygwin": "Cygwin"}
+UNPROTECTED_VAR = "NORMKATAS_UNPROTECTED"
+CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL")
+"""Environment variables that mean "a CI service is grading someone's code" (Gradescope
+runs its autograder as root, which counts too)."""
+CONTAINER_COMMAND = (
+    "docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=unconfined "
+    "--security-opt apparmor=unconfined --network none -v \"$PWD:/class\" "
+    "\"$(docker build -q .)\" submissions/ --out graded/"
+)
+PROTECTION_KEYS = (
+    "identity", "pid-namespace", "filesystem-view", "network", "ipc", "private-scratch",
+    "no-new-privs",
+)
+"""The sandbox's protections (``isolation.PROTECTION_NAMES``), in its order."""
+SHORT_NAMES = {
+    "identity": "a separate identity",
+    "pid-namespace": "a pid namespace",
+    "filesystem-view": "a filesystem view",
+    "network": "network isolation",
+    "ipc": "IPC isolation",
+    "private-scratch": "a private scratch folder",
+    "no-new-privs": "no_new_privs",
+}
+_CLONE_NEWUSER = 0x10000000
 
 
 class PlatformUnsupported(UsageError):
@@ -34,13 +71,28 @@ class PlatformUnsupported(UsageError):
 
 
 @dataclass(frozen=True)
-class Support:
+class Machine:
+    """What this machine protects when it grades student code."""
+
     system: str
     """``Linux``, ``macOS``, ``Windows`` or the raw ``sys.platform``."""
     mode: str
-    """The sandbox mode that will run student code (``fork`` or ``spawn``)."""
-    missing: tuple[str, ...]
-    """Protections this system does not give (empty on Linux)."""
+    """The sandbox backend that runs student code: ``fork``, ``spawn`` or ``process``."""
+    missing: tuple[str, ...] = ()
+    """The sandbox's protections not in place (keys of `PROTECTION_KEYS`)."""
+    shortfalls: tuple[str, ...] = ()
+    """What the system cannot enforce, in short phrases (e.g. macOS ignores RLIMIT_AS)."""
+    notes: tuple[str, ...] = ()
+    """Why protections are missing (a refused system call, NORMKATAS_UNPROTECTED)."""
+
+    @property
+    def separate_identity(self) -> bool:
+        """Does each job run as an identity of its own?  (Class grading needs it.)"""
+        return "identity" not in self.missing
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.shortfalls
 
 
 def system_name(platform: str | None = None) -> str:
@@ -51,59 +103,141 @@ def system_name(platform: str | None = None) -> str:
     return platform
 
 
-def missing_protections(platform: str | None = None) -> tuple[str, ...]:
-    """What the sandbox cannot enforce here, in short phrases (nothing on Linux)."""
+def shortfalls(platform: str | None = None, mode: str = "fork") -> tuple[str, ...]:
+    """What the system (and the sandbox backend on it) cannot enforce; nothing on Linux's
+    fork and spawn backends."""
     platform = sys.platform if platform is None else platform
-    missing: list[str] = []
+    if platform == "win32":  # the process backend, with a Job Object per job
+        return ("no file-size limit",)
+    found: list[str] = []
     if platform == "darwin":
-        missing.append("the memory limit is best effort (macOS does not enforce RLIMIT_AS)")
-    if not platform.startswith("linux"):
-        missing.append("processes a submission leaves behind are not reparented to the grader")
-        missing.append("student processes are not stopped by the kernel if the grader dies")
+        found.append("the memory limit is best effort (macOS does not enforce RLIMIT_AS)")
+    if mode == "process" or not platform.startswith("linux"):
+        found.append("a process that leaves the job's process group is not killed")
+    return tuple(found)
+
+
+def machine(mode: str = "auto", platform: str | None = None, *, probe: bool = False) -> Machine:
+    """What this system offers before any sandbox starts (`with_sandbox` refines it).
+
+    ``probe``: on Linux, find out now whether jobs can get an identity of their own
+    (a class run asks before starting the sandbox); otherwise the running sandbox says.
+    """
+    from normkatas.sandbox.client import resolve_mode
+
+    platform = sys.platform if platform is None else platform
+    if mode == "auto" or mode not in ("fork", "spawn", "process"):
+        mode = resolve_mode("auto")[0]
+    system = system_name(platform)
+    found = Machine(system=system, mode=mode, shortfalls=shortfalls(platform, mode))
+    if _forced_unprotected():
+        return replace(found, missing=PROTECTION_KEYS, notes=(f"{UNPROTECTED_VAR} is set",))
+    if mode == "process" or not platform.startswith("linux"):
+        return replace(found, missing=PROTECTION_KEYS)
+    if not probe or _is_root() or _user_namespaces_work():
+        return found  # the sandbox says what it set up once it runs
+    return replace(found, missing=PROTECTION_KEYS,
+                   notes=("this Linux does not allow unprivileged user namespaces",))
+
+
+def with_sandbox(found: Machine, protections: Protections) -> Machine:
+    """`found`, with what the running sandbox actually set up."""
+    if found.mode == "process" or _forced_unprotected():
+        return found
+    return replace(found, missing=tuple(protections.missing),
+                   notes=tuple(dict.fromkeys((*found.notes, *protections.notes))))
+
+
+def _is_root() -> bool:
+    geteuid = getattr(os, "geteuid", None)  # (none on Windows)
+    return geteuid is not None and geteuid() == 0
+
+
+def _forced_unprotected() -> bool:
+    return os.environ.get(UNPROTECTED_VAR, "").strip() not in ("", "0")
+
+
+def _user_namespaces_work() -> bool:
+    """Can an unprivileged process of ours make a user namespace?  (Asked in a child.)"""
     try:
-        import resource  # noqa: F401
-    except ImportError:
-        missing.append("no process limits (time is still enforced by the grader)")
-    return tuple(missing)
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:  # the child: try, report through the exit status, never return
+        code = 1
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            code = 0 if libc.unshare(_CLONE_NEWUSER) == 0 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
-def require_grading_support() -> Support:
-    """The sandbox mode for this system, or `PlatformUnsupported` with a sentence for the user."""
+# -- the gate -------------------------------------------------------------------------
+
+
+def require_grading_support(mode: str = "auto") -> Machine:
+    """What this machine protects, or `PlatformUnsupported` with a sentence for the user."""
     system = system_name()
     try:
         from normkatas.sandbox.client import SandboxError, resolve_mode
     except (ImportError, AttributeError) as exc:  # a module or constant this OS lacks
-        why = f"the sandbox needs {exc}"
-        raise PlatformUnsupported(unsupported_sentence(system, why)) from None
+        raise PlatformUnsupported(unsupported_sentence(system, f"the sandbox needs {exc}")) \
+            from None
     try:
-        mode, _notes = resolve_mode("auto")
+        resolved, _notes = resolve_mode(mode)  # type: ignore[arg-type]
     except SandboxError as exc:
         raise PlatformUnsupported(unsupported_sentence(system, str(exc))) from None
-    return Support(system=system, mode=mode, missing=missing_protections())
+    return machine(resolved)
 
 
 def unsupported_sentence(system: str, why: str) -> str:
-    hint = (
-        "; install WSL (Windows Subsystem for Linux) and run grade there"
-        if system == "Windows"
-        else ""
-    )
-    return f"cannot run student code safely on {system}: {why}{hint}"
+    return f"cannot run student code safely on {system}: {why}"
 
 
-def operator_note(support: Support, extra: list[str] | None = None) -> str | None:
-    """One line for the operator's terminal (stderr), or None when nothing is missing.
+# -- the one line ---------------------------------------------------------------------
 
-    `extra`: the sandbox's own notes about the machine, from a `Result`.
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--show-protections", action=argparse.BooleanOptionalAction, default=None,
+                   help="print one line on stderr naming the protections student code runs "
+                   "without here (default: when the code is not yours: as root, in CI)")
+
+
+def grading_others(flag: bool | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    """Is the code graded here not the operator's own?  ``flag`` (``--show-protections``)
+    decides when given; else: running as root, or in CI or on Gradescope."""
+    if flag is not None:
+        return flag
+    env = os.environ if environ is None else environ
+    if _is_root():
+        return True
+    return any(env.get(name, "").strip() not in ("", "0", "false") for name in CI_VARS)
+
+
+def protection_line(
+    found: Machine, extra: Iterable[str] = (), *, consequence: bool = False
+) -> str | None:
+    """The machine's missing protections in one line (None: nothing is missing).
+
+    `extra`: the sandbox's own notes about the machine (`split_warnings`), merged in.
+    ``consequence``: add what it means for a class run (the class report's wording).
     """
-    items = list(support.missing)
+    items: list[str] = []
+    if found.missing:
+        items.append("without " + ", ".join(SHORT_NAMES.get(k, k) for k in found.missing)
+                     + (f" ({'; '.join(found.notes)})" if found.notes else ""))
+    items.extend(found.shortfalls)
     unset: list[str] = []
-    for text in extra or []:
+    for text in extra:
         match = _UNAVAILABLE.match(text)
         if match is not None:
             unset.append(match.group(1))
         elif text.startswith("macOS does not enforce RLIMIT_AS") and any(
-            "RLIMIT_AS" in m for m in support.missing
+            "RLIMIT_AS" in s for s in found.shortfalls
         ):
             continue  # said already
         else:
@@ -113,7 +247,38 @@ def operator_note(support: Support, extra: list[str] | None = None) -> str | Non
     items = list(dict.fromkeys(items))
     if not items:
         return None
-    return f"grade: note: on {support.system}, " + "; ".join(items)
+    line = (f"on {found.system} ({found.mode} sandbox), student code "
+            + ("ran" if consequence else "runs") + ": " + "; ".join(items))
+    if consequence and not found.separate_identity:
+        line += (": without the sandbox's protections, a submission could read the katas and "
+                 "change any recorded score; grade classes on Linux (docs/security.md)")
+    return line
+
+
+def operator_note(found: Machine, extra: Iterable[str] = ()) -> str | None:
+    """`protection_line` as ``grade`` prints it on stderr."""
+    line = protection_line(found, extra)
+    return None if line is None else f"grade: note: {line}"
+
+
+def class_gate(found: Machine, allow_unprotected: bool) -> list[str]:
+    """For a class run: the warnings every operator-facing output carries (one line, or
+    none).  Without a separate identity per job the run is refused (`UsageError`) unless
+    ``allow_unprotected``."""
+    if not found.missing and not found.shortfalls:
+        return []
+    if not found.separate_identity and not allow_unprotected:
+        why = protection_line(found)
+        raise UsageError(
+            "class grading needs the sandbox's protections, which this machine lacks ("
+            f"{why}); run it on Linux, e.g. `{CONTAINER_COMMAND}`, or pass "
+            "--allow-unprotected to grade anyway with no protection against the submissions"
+        )
+    line = protection_line(found, consequence=True)
+    return [] if line is None else [line]
+
+
+# -- the sandbox's notes about the machine ------------------------------------------
 
 
 _UNAVAILABLE = re.compile(r"^(RLIMIT_\w+) is not available on this platform: not enforced$")

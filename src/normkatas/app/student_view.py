@@ -10,7 +10,8 @@
 
 `student_result` applies them to a graded `Result` before any renderer sees it,
 and moves the sandbox's notes about the machine out of the student's report
-(they go to stderr once, in one line, see `normkatas.app.platform`).
+(they go to the operator's stderr once, in one line, when the code graded is not the
+operator's own: see `normkatas.app.platform`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TypeVar
 
 import msgspec
 
-from normkatas.app.platform import Support, operator_note, split_warnings
+from normkatas.app.platform import Machine, grading_others, operator_note, split_warnings
 from normkatas.errors import UsageError
 from normkatas.report.disclosure import (
     LEVELS,
@@ -69,15 +70,16 @@ def policy_from_args(args: argparse.Namespace) -> tuple[Policy, int]:
     return policy, attempt or 1
 
 
-def student_result(args: argparse.Namespace, result: Result, support: Support) -> Result:
+def student_result(args: argparse.Namespace, result: Result, machine: Machine) -> Result:
     """`result` as the student may see it.
 
-    What the machine lacks (`support.missing`) and the sandbox's notes about
-    it go to stderr, together, in one line.
+    What the machine lacks and the sandbox's notes about it go to stderr,
+    together, in one line, when the code is not the operator's own (as root, in
+    CI, or ``--show-protections``); never into the report.
     """
     student, operator = split_warnings(result.warnings)
-    line = operator_note(support, extra=operator)
-    if line is not None:
+    line = operator_note(machine, extra=operator)
+    if line is not None and grading_others(getattr(args, "show_protections", None)):
         print(line, file=sys.stderr)
     policy, attempt = policy_from_args(args)
     result = msgspec.structs.replace(result, warnings=student)

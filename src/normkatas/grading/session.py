@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class SessionOptions:
     jobs: int = 2
     """Student processes at once."""
-    mode: Literal["auto", "fork", "spawn"] = "auto"
+    mode: Literal["auto", "fork", "spawn", "process"] = "auto"
     """How the fork servers start (see `normkatas.sandbox.Sandbox`)."""
     isolation: bool = True
     """Separate identity, namespaces and a filesystem view wherever the platform allows."""

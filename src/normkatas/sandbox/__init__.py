@@ -64,17 +64,22 @@ Design (one module, one job)::
   job could read and tell the operator what is missing.
 - ``mode="fork"``: each fork server is forked from the grader when the
   Sandbox is created.  ``"spawn"``: a fresh ``python`` running
-  :mod:`normkatas.sandbox.zygote`.  ``"auto"``: fork on Linux while the grader
-  has a single Python thread, spawn otherwise.  A server that dies is replaced
-  by a spawned one.
+  :mod:`normkatas.sandbox.zygote`.  ``"process"`` (Windows, or asked for): no
+  fork server, a fresh ``python`` per job (:mod:`.process`, :mod:`.spawned`;
+  on Windows a Job Object per job, :mod:`.winjob`), with the same channel and
+  limits but none of the isolation.  ``"auto"``: fork on Linux while the grader
+  has a single Python thread, process where there is no ``fork``, spawn
+  otherwise; ``NORMKATAS_SANDBOX_MODE`` overrides it.  A server that dies is
+  replaced by a spawned one.
 - Clock: ``timeout`` covers the import and the ``case`` calls, then the
   ``probe`` calls get ``probe_timeout`` more; a probe that times out or
   crashes leaves the run "ok".  RLIMIT_CPU is a backstop at
   ``ceil(timeout + probe_timeout) + 1`` s.
 
-Platform caveats: namespaces are Linux only; where the kernel or a container
-refuses them, ``Sandbox.protections.missing`` names what is missing (macOS:
-everything but the process limits; RLIMIT_AS is not enforced there).
+Platform caveats: namespaces are Linux only (the process mode has none);
+where the kernel or a container refuses them, ``Sandbox.protections.missing``
+names what is missing (macOS: everything but the process limits; RLIMIT_AS is
+not enforced there).
 RLIMIT_AS counts the fork server's own address space (the grader's, in fork
 mode).  ``isolation=False`` keeps only the process sandbox (a student grading
 their own code may prefer their folder as the working folder).

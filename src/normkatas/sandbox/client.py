@@ -1,4 +1,5 @@
-"""The grader's side: :class:`Sandbox`, a pool of fork servers.
+"""The grader's side: :class:`Sandbox`, a pool of fork servers (or, where there is no
+``fork``, of process slots: :mod:`normkatas.sandbox.process`).
 
 Create the Sandbox before loading any kata, reference or expected value: in
 fork mode each server is a copy of the grader's process at that moment, and
@@ -28,10 +29,16 @@ from normkatas.sandbox.isolation import (
     clean_environment,
     set_undumpable,
 )
+from normkatas.sandbox.process import ProcessSlot
 from normkatas.sandbox.protocol import ProtocolError, recv_frame, send_frame
 from normkatas.sandbox.types import CallOutcome, Job, RunOutcome
 
-Mode = Literal["auto", "fork", "spawn"]
+Mode = Literal["auto", "fork", "spawn", "process"]
+Resolved = Literal["fork", "spawn", "process"]
+MODE_VAR = "NORMKATAS_SANDBOX_MODE"
+"""``process`` (or ``fork``, ``spawn``) in the grader's environment: what ``auto`` means
+(tests run the Windows backend on Linux with it)."""
+NO_PROCESSES = ("emscripten", "wasi")
 READY_SECONDS = 60.0
 SLACK_SECONDS = 30.0
 CLOSE_SECONDS = 2.0
@@ -47,14 +54,26 @@ class _ServerLost(Exception):
     """A fork server stopped answering; the job it had is lost."""
 
 
-def resolve_mode(mode: Mode) -> tuple[Literal["fork", "spawn"], list[str]]:
-    """``auto``: fork on Linux while no other Python thread runs, else spawn."""
+def resolve_mode(mode: Mode) -> tuple[Resolved, list[str]]:
+    """``auto``: fork on Linux while no other Python thread runs, spawn on other POSIX
+    systems, and a fresh process per job where there is no ``fork`` (Windows)."""
+    if mode not in ("auto", "fork", "spawn", "process"):
+        raise ValueError(f"unknown sandbox mode {mode!r}")
+    if sys.platform in NO_PROCESSES:
+        raise SandboxError("the sandbox needs to start processes, which this system cannot")
+    if mode == "auto":
+        forced = os.environ.get(MODE_VAR, "").strip().lower()
+        if forced in ("fork", "spawn", "process"):
+            mode = forced  # type: ignore[assignment]
+    if mode == "process":
+        return "process", []
     if sys.platform == "win32" or not hasattr(os, "fork"):
-        raise SandboxError("the sandbox needs a POSIX system (Linux or macOS)")
+        if mode == "auto":
+            return "process", []
+        raise SandboxError(f"the {mode} sandbox needs fork (Linux or macOS); "
+                           "this system has the process sandbox")
     if mode == "fork" or mode == "spawn":
         return mode, []
-    if mode != "auto":
-        raise ValueError(f"unknown sandbox mode {mode!r}")
     if not IS_LINUX:
         return "spawn", []
     if threading.active_count() > 1:
@@ -278,8 +297,10 @@ class Sandbox:
     """Runs submissions in isolated processes; ``jobs`` of them at once.
 
     ``mode``: ``"fork"`` (a fork server forked from this process now),
-    ``"spawn"`` (a fresh interpreter), or ``"auto"`` (fork on Linux, spawn
-    elsewhere).  The servers start in the constructor.
+    ``"spawn"`` (a fresh interpreter), ``"process"`` (no fork server: a fresh
+    interpreter per job, :mod:`normkatas.sandbox.process`), or ``"auto"`` (fork on
+    Linux, spawn on macOS, process on Windows; ``NORMKATAS_SANDBOX_MODE`` overrides
+    it).  The servers start in the constructor.
     """
 
     def __init__(
@@ -300,10 +321,10 @@ class Sandbox:
         """Outcome bytes the grader may be reading for all running jobs together: past
         it, a job waits for another to finish (one job always runs)."""
         resolved, notes = resolve_mode(mode)
-        self.mode: Literal["fork", "spawn"] = resolved
+        self.mode: Resolved = resolved
         self._notes = notes
-        self._servers: list[_Server] = []
-        self._idle: list[_Server] = []
+        self._servers: list[_Server | ProcessSlot] = []
+        self._idle: list[_Server | ProcessSlot] = []
         self._closed = False
         try:
             self.start()
@@ -317,7 +338,11 @@ class Sandbox:
             raise SandboxError("the sandbox is closed")
         while len(self._servers) < self.jobs:
             slot = len(self._servers)
-            server = _Server(self.mode, [s.sock for s in self._servers], slot, self.isolation)
+            server: _Server | ProcessSlot
+            if self.mode == "process":
+                server = ProcessSlot(slot, job_payload_bound)
+            else:
+                server = _Server(self.mode, [s.sock for s in self._servers], slot, self.isolation)
             self._servers.append(server)
             self._idle.append(server)
 
@@ -341,7 +366,7 @@ class Sandbox:
         """Notes about how the sandbox started (e.g. spawn instead of fork)."""
         return tuple(self._notes)
 
-    def _take(self) -> _Server:
+    def _take(self) -> _Server | ProcessSlot:
         """An idle server; a lost one is replaced first, by a spawned one."""
         if self._closed:
             raise SandboxError("the sandbox is closed")
@@ -350,16 +375,20 @@ class Sandbox:
         server = self._idle.pop(0)
         if server.lost:  # forking now could copy katas loaded since: spawn instead
             server.close(kill=True)
-            fresh = _Server("spawn", [], server.slot, self.isolation)
+            fresh: _Server | ProcessSlot = (
+                ProcessSlot(server.slot, job_payload_bound) if self.mode == "process"
+                else _Server("spawn", [], server.slot, self.isolation)
+            )
             self._servers[self._servers.index(server)] = fresh
             server = fresh
         return server
 
-    def _submit(self, server: _Server, job: Job) -> RunOutcome | None:
+    def _submit(self, server: _Server | ProcessSlot, job: Job) -> RunOutcome | None:
         """Send a job; if the server is lost, the job's (crashed) outcome."""
         try:
             server.send(job)
-            if self.isolation.enabled and not server.protections.pid_namespace:
+            if self.isolation.enabled and self.mode != "process" \
+                    and not server.protections.pid_namespace:
                 set_undumpable()  # the job can see us: no /proc/<grader>/mem, environ, fd
             return None
         except _ServerLost as exc:
@@ -370,7 +399,7 @@ class Sandbox:
             self._idle.append(server)
             raise
 
-    def _finish(self, server: _Server, job: Job) -> RunOutcome:
+    def _finish(self, server: _Server | ProcessSlot, job: Job) -> RunOutcome:
         """Receive one outcome (the server has the job) and put the server back."""
         try:
             outcome = server.receive()
@@ -381,7 +410,7 @@ class Sandbox:
             self._idle.append(server)
         return outcome
 
-    def _collect(self, server: _Server, job: Job) -> Callable[[], RunOutcome]:
+    def _collect(self, server: _Server | ProcessSlot, job: Job) -> Callable[[], RunOutcome]:
         """Like `_finish`, but the outcome is decoded when the returned function is called."""
         try:
             decode = server.receive_frame()
@@ -409,7 +438,7 @@ class Sandbox:
         Closing the generator early cancels the jobs still running.
         """
         pending = enumerate(jobs)
-        busy: dict[_Server, tuple[int, Job]] = {}
+        busy: dict[_Server | ProcessSlot, tuple[int, Job]] = {}
         exhausted = False
         waiting: tuple[int, Job] | None = None
 

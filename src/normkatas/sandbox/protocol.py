@@ -26,7 +26,28 @@ Header = dict[str, Any]
 
 _dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=True).encode
 _loads = json.JSONDecoder().decode
-_writev = os.writev
+
+
+def _write_each(fd: int, buffers: Sequence[memoryview]) -> int:
+    """``os.writev`` where the system has none (Windows): one write per buffer."""
+    written = 0
+    for buf in buffers:
+        n = os.write(fd, buf)
+        written += n
+        if n < buf.nbytes:
+            break
+    return written
+
+
+def _read_into(fd: int, buffers: Sequence[memoryview]) -> int:
+    """``os.readv`` of one buffer where the system has none (Windows)."""
+    data = os.read(fd, buffers[0].nbytes)
+    buffers[0][: len(data)] = data
+    return len(data)
+
+
+_writev = getattr(os, "writev", _write_each)
+_readv = getattr(os, "readv", _read_into)
 _IOV_MAX = 512
 READ_SIZE = 64 * 1024
 """What `FrameReader` asks for at a time outside a payload: small frames arrive whole."""
@@ -164,7 +185,7 @@ class FrameReader:
         try:
             if self._payload is not None:
                 view = memoryview(self._payload)[self._got :]
-                n = os.readv(fd, [view[: self._chunk]])
+                n = _readv(fd, [view[: self._chunk]])
                 if n:
                     self._got += n
                     self._finish_payload()

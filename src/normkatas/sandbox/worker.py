@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import fcntl
 import importlib.machinery
 import importlib.util
 import os
@@ -81,12 +80,20 @@ def _send(header: Header, parts: Sequence[memoryview] = ()) -> None:
 
 
 def _setup_fds(pipes: WorkerPipes) -> None:
+    import fcntl
+
     devnull = os.open(os.devnull, os.O_RDWR)
     sources = [devnull, pipes.stdout, pipes.stderr, pipes.result]
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]  # out of 0-3's way
     for target, fd in enumerate(high):
         os.dup2(fd, target)
     _close_from(RESULT_FD + 1)
+    open_stdio()
+
+
+def open_stdio() -> None:
+    """Fresh ``sys`` streams on fds 0-2 (UTF-8, stderr line-buffered), flushed after
+    every call whatever the submission does to ``sys``."""
     _keep.extend([sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__])
     _keep.append(sys.__stderr__)
     stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
@@ -423,14 +430,27 @@ def run(
     scratch: str | None = None,
 ) -> NoReturn:
     """The whole life of the worker (called right after fork)."""
+
+    def setup(lim: Limits, path: str) -> list[str]:
+        _setup_fds(pipes)
+        return _setup_process(parent, lim, path, slot, scratch)
+
+    run_job(job, payload, setup)
+
+
+def run_job(
+    job: Header, payload: bytearray, setup: Callable[[Limits, str], list[str]]
+) -> NoReturn:
+    """Set the process up (``setup`` returns its warnings), then import the submission and
+    make the calls, answering on `RESULT_FD`.  Shared by the forked worker and the
+    process backend's (``normkatas.sandbox.spawned``)."""
     global _worker_pid
     _worker_pid = os.getpid()
     try:
         lim = Limits(**job["limits"])
         path = job["submission"]
-        _setup_fds(pipes)
+        warnings = setup(lim, path)
         source = _job_source(job)
-        warnings = _setup_process(parent, lim, path, slot, scratch)
         _send({"type": "hello", "warnings": warnings})
         lines = _read_lines(path, source) if isinstance(source, bytes) else []
         if isinstance(source, bytes):

@@ -52,8 +52,8 @@ def write_reports(
         print(f"grade: interrupted: {summary.submissions} of "
               f"{summary.submissions + summary.pending} submissions graded; "
               f"run again with --resume{hint} to grade the rest", file=sys.stderr)
-    for warning in summary.warnings:  # again at the end, where the operator looks
-        print(f"grade: warning: {warning}", file=sys.stderr)
+    # (The summary's warnings went to stderr once, before any student code ran; the
+    # text and JSON summaries and the class report carry them.)
     if opts.output is not None:
         write(opts.output, lambda: text)
     else:

@@ -67,10 +67,11 @@ def grade_class_with(
     opts: ClassOptions, submissions: Sequence[Path], catalogue_factory: CatalogueFactory
 ) -> int:
     """Grade a class with typed options (`grade_class` reads them from the command line)."""
-    from normkatas.app.protection import require_protection
+    from normkatas.app.platform import class_gate, machine, with_sandbox
 
     allow = opts.allow_unprotected
-    warnings = require_protection(allow)
+    found = machine(opts.isolation, probe=True)
+    warnings = class_gate(found, allow)  # one line; refused without an identity per job
     for warning in warnings:
         print(f"grade: warning: {warning}", file=sys.stderr)
     from normkatas.grading.session import SessionOptions, open_session
@@ -83,9 +84,7 @@ def grade_class_with(
         options, load=lambda: catalogue_factory(list(opts.katas_dir))
     ) as session:
         if not warnings:  # what the sandbox actually set up (the platform looked fine)
-            from normkatas.app.protection import check_sandbox
-
-            warnings = check_sandbox(session.sandbox, allow)
+            warnings = class_gate(with_sandbox(found, session.protections), allow)
             for warning in warnings:
                 print(f"grade: warning: {warning}", file=sys.stderr)
         from normkatas.app.batch.collect import plan_class
@@ -286,10 +285,12 @@ class ClassRun:
         except Exception as exc:  # one student's odd outcome must not stop the class
             return internal_error_result(prepared, submission, exc)
         from normkatas.app.batch.fingerprint import output_digests
+        from normkatas.app.platform import split_warnings
 
         duration = sum(o.duration for o in outcomes) * 1000
+        student, _machine = split_warnings(result.warnings)  # the class's one line says it
         return msgspec.structs.replace(result, duration_ms=round(duration, 3),
-                                       fingerprint=output_digests(outcomes))
+                                       fingerprint=output_digests(outcomes), warnings=student)
 
     def _finished(self, submission: Submission, result: Result) -> None:
         self.results[submission.key] = result
