@@ -42,20 +42,15 @@ from normkatas.sandbox.codec import decode_outcome, encode_job, hidden_reduction
 from normkatas.sandbox.env import force_single_thread_blas
 from normkatas.sandbox.isolation import Protections
 from normkatas.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, encode_frame
-from normkatas.sandbox.types import CallOutcome, Job, Limits, RunOutcome, run_order
+from normkatas.sandbox.record import JobRecord
+from normkatas.sandbox.types import CallOutcome, Job, Limits, RunOutcome
 
 STARTUP_SECONDS = 60.0
 """How long a fresh interpreter may take to say hello (a cold start on a slow disk)."""
 DRAIN_SECONDS = 0.5
-DONE_GRACE = 1.0
 KILL_SECONDS = 10.0
 EXIT_INTERNAL = 70
 EXIT_MEMORY = 71
-_WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed"})
-_IMPORT_STATUSES = frozenset(
-    {"syntax-error", "import-error", "missing-function", "memory-limit", "crashed"}
-)
-_ENDING_STATUSES = ("timeout", "crashed", "memory-limit")
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -224,24 +219,11 @@ class ProcessRun:
         self.frame = encode_frame(job, payload)
         self.cancelled = cancel
         self.limits = Limits(**job["limits"])
-        self.order = run_order([c["group"] for c in job["calls"]])
-        budgets = [c.get("max_bytes") for c in job["calls"]]
-        total = self.limits.total_result_bytes
-        if budgets and all(isinstance(b, int) and b >= 0 for b in budgets):
-            total = min(total, sum(budgets))
-        self.reader = FrameReader(total)
+        self.record = JobRecord(job, self.limits)
+        self.reader = FrameReader(self.record.stream_budget)
         self.out = _Capture(self.limits.output_bytes)
         self.err = _Capture(self.limits.output_bytes)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.frames_seen = 0
-        self.hello: list[str] = []
-        self.said_hello = False
-        self.imported = False
-        self.done = False
-        self.failure: Header | None = None
-        self.calls: dict[int, tuple[Header, bytearray]] = {}
-        self.ended_by_call = False
-        self.malformed = ""
         self.timed_out = False
         self.was_cancelled = False
         self.killed = False
@@ -333,9 +315,10 @@ class ProcessRun:
         while self.returncode is None or open_streams:
             now = time.monotonic()
             if self.returncode is None and now >= deadline and not self.killed:
-                self.timed_out = self.said_hello and not (self.done or self.failure)
-                if not self.said_hello:
-                    self.malformed = "the student's process did not start"
+                record = self.record
+                self.timed_out = record.said_hello and not (record.done or record.failure)
+                if not record.said_hello:
+                    record.malformed = "the student's process did not start"
                 self._kill()
             limit = drain_until if self.returncode is not None else deadline
             if self.killed and self.returncode is None:
@@ -369,59 +352,23 @@ class ProcessRun:
             self.tree.kill()
 
     def _malformed(self, message: str) -> None:
-        if not self.malformed:
-            self.malformed = message
+        if not self.record.malformed:
+            self.record.malformed = message
             self._kill()
 
     def _frame(self, header: Header, payload: bytearray, *, deadline: float) -> float:
-        if self.malformed:
-            return deadline
-        kind = header.get("type")
-        self.frames_seen += 1
-        if kind == "hello" and self.frames_seen == 1 and isinstance(header.get("warnings"), list):
-            self.hello = [str(w)[:2000] for w in header["warnings"][:20]]
-            self.said_hello = True
-            return time.monotonic() + self.limits.timeout  # the student's clock starts now
-        if kind == "imported" and self.said_hello and not self.imported:
-            self.imported = True
-        elif kind == "import-failed" and self.said_hello and not self.imported \
-                and self.failure is None:
-            if header.get("status") not in _IMPORT_STATUSES:
-                self._malformed("bad import status")
-            self.failure = header
-        elif kind == "call" and self.imported and self._call_frame(header, payload):
-            pass
-        elif kind == "probes" and self.imported:
-            return time.monotonic() + self.limits.probe_timeout
-        elif kind == "performance" and self.imported:
-            return time.monotonic() + self.limits.performance_timeout
-        elif kind == "done" and self.imported and len(self.calls) == len(self.order):
-            self.done = True
-            return min(deadline, time.monotonic() + DONE_GRACE)
-        else:
-            self._malformed(f"unexpected {str(kind)[:40]!r} message")
+        deadline = self.record.take(header, payload, deadline, clock_from_hello=True)
+        if self.record.malformed:
+            self._kill()
         return deadline
-
-    def _call_frame(self, header: Header, payload: bytearray) -> bool:
-        received = len(self.calls)
-        if self.ended_by_call or received >= len(self.order):
-            return False
-        index = self.order[received]
-        if header.get("index") != index or header.get("status") not in _WORKER_STATUSES:
-            return False
-        allowed = self.job["calls"][index].get("max_bytes")
-        if isinstance(allowed, int) and len(payload) > allowed:
-            return False
-        self.calls[index] = (header, payload)
-        self.ended_by_call = header["status"] in ("crashed", "memory-limit")
-        return True
 
     # -- the outcome -------------------------------------------------------------------
 
     def _ending(self) -> tuple[str, list[str]]:
         """Why the student's process stopped before finishing: a status and warnings."""
-        if self.malformed:
-            return "crashed", [f"malformed message from the student's process: {self.malformed}"]
+        if self.record.malformed:
+            message = self.record.malformed
+            return "crashed", [f"malformed message from the student's process: {message}"]
         if self.timed_out:
             return "timeout", []
         if self.was_cancelled:
@@ -436,55 +383,18 @@ class ProcessRun:
         return "crashed", []
 
     def _outcome(self, duration: float) -> tuple[Header, list[Buffer]]:
-        finished = self.done or self.failure is not None or self.ended_by_call
-        ending, warnings = ("ok", []) if finished and not self.malformed else self._ending()
-        parts: list[Buffer] = []
-        offset = 0
-        entries: dict[int, Header] = {}
-        blamed = not self.imported or self.failure is not None or self.ended_by_call
-        for index in self.order:
-            entry: Header = {"status": "not-run", "base": 0, "size": 0}
-            if index in self.calls:
-                frame, payload = self.calls[index]
-                keys = ("status", "value", "exception", "mutated", "duration")
-                entry = {k: frame.get(k) for k in keys}
-                entry.update(base=offset, size=len(payload))
-                parts.append(payload)
-                offset += len(payload)
-            elif not blamed and ending != "ok":
-                entry["status"], blamed = ending, True
-            entries[index] = entry
-        status = self._run_status({i: str(e["status"]) for i, e in entries.items()}, ending)
-        error = None
-        if self.failure is not None and not self.malformed:
-            status, error = self.failure["status"], self.failure.get("error")
-        parts += [bytes(self.out.kept), bytes(self.err.kept)]
+        record = self.record
+        finished = record.finished and not record.malformed
+        ending, warnings = ("ok", []) if finished else self._ending()
         code = self.returncode
-        header: Header = {
-            "op": "outcome",
-            "status": status,
-            "calls": [entries[i] for i in range(len(self.order))],
-            "error": error,
-            "stdout": [offset, len(self.out.kept)],
-            "stderr": [offset + len(self.out.kept), len(self.err.kept)],
-            "stdout_total": self.out.total,
-            "stderr_total": self.err.total,
-            "exit_code": code if code is not None and code >= 0 else None,
-            "signal": -code if code is not None and code < 0 else None,
-            "defined_functions": (self.failure or {}).get("defined_functions") or [],
-            "warnings": [*self.hello, *warnings],
-            "duration": duration,
-        }
-        return header, parts
-
-    def _run_status(self, statuses: dict[int, str], ending: str) -> str:
-        if not self.imported:
-            return ending if ending != "ok" else "crashed"
-        for index in self.order:
-            if statuses[index] in _ENDING_STATUSES:
-                extra = self.job["calls"][index]["group"] in ("probe", "performance")
-                return "ok" if extra else statuses[index]
-        return "ok" if ending == "ok" else ending
+        return record.outcome(
+            ending, warnings,
+            stdout=(bytes(self.out.kept), self.out.total),
+            stderr=(bytes(self.err.kept), self.err.total),
+            exit_code=code if code is not None and code >= 0 else None,
+            signal=-code if code is not None and code < 0 else None,
+            duration=duration,
+        )
 
     def _failed_to_start(self, exc: BaseException, start: float) -> tuple[Header, list[Buffer]]:
         header, parts = self._outcome(time.monotonic() - start)

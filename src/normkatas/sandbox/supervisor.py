@@ -18,23 +18,18 @@ import signal
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from normkatas.sandbox import isolation, procs, worker
 from normkatas.sandbox.limits import IS_LINUX, IS_MACOS, MB
 from normkatas.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, recv_frame
-from normkatas.sandbox.types import Limits, run_order
+from normkatas.sandbox.record import JobRecord
+from normkatas.sandbox.types import Limits
 
 DRAIN_SECONDS = 0.5
-DONE_GRACE = 1.0
 POLL_SLICE = 0.1
 _F_SETPIPE_SZ = 1031
-_WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed"})
-_IMPORT_STATUSES = frozenset(
-    {"syntax-error", "import-error", "missing-function", "memory-limit", "crashed"}
-)
-_ENDING_STATUSES = ("timeout", "crashed", "memory-limit")
 
 
 class _Capture:
@@ -61,16 +56,8 @@ class _Capture:
 
 @dataclass
 class _State:
-    """What the supervisor learned about the worker so far."""
+    """How the run went, beyond what the worker said (that is the `JobRecord`)."""
 
-    order: list[int]
-    hello: list[str] = field(default_factory=list)
-    imported: bool = False
-    done: bool = False
-    failure: Header | None = None
-    calls: dict[int, tuple[Header, bytearray]] = field(default_factory=dict)
-    ended_by_call: bool = False
-    malformed: str = ""
     timed_out: bool = False
     cancelled: bool = False
     grader_gone: bool = False
@@ -107,13 +94,9 @@ class JobRun:
         self.channel = channel
         self.wakeup = wakeup
         self.limits = Limits(**job["limits"])
-        self.state = _State(order=run_order([c["group"] for c in job["calls"]]))
-        budgets = [c.get("max_bytes") for c in job["calls"]]
-        total = self.limits.total_result_bytes
-        if budgets and all(isinstance(b, int) and b >= 0 for b in budgets):
-            total = min(total, sum(budgets))
-        self.reader = FrameReader(total)
-        self.frames_seen = 0
+        self.state = _State()
+        self.record = JobRecord(job, self.limits)
+        self.reader = FrameReader(self.record.stream_budget)
         self.out = _Capture(self.limits.output_bytes)
         self.err = _Capture(self.limits.output_bytes)
         self.pid = 0
@@ -193,7 +176,7 @@ class JobRun:
             now = time.monotonic()
             if self.wait_status is None:
                 if now >= deadline and not self.state.killed:
-                    self.state.timed_out = not (self.state.done or self.state.failure)
+                    self.state.timed_out = not (self.record.done or self.record.failure)
                     self._kill()
                 wait = max(0.0, deadline - now) if not self.state.killed else POLL_SLICE
             else:
@@ -221,53 +204,17 @@ class JobRun:
             return False
 
     def _frames(self, deadline: float) -> float:
-        st = self.state
-        while self.reader.frames and not st.malformed:
+        record = self.record
+        while self.reader.frames and not record.malformed:
             header, payload = self.reader.frames.pop(0)
-            kind = header.get("type")
-            self.frames_seen += 1
-            if kind == "hello" and self.frames_seen == 1 and isinstance(
-                header.get("warnings"), list
-            ):
-                st.hello = [str(w)[:2000] for w in header["warnings"][:20]]
-            elif kind == "imported" and not st.imported:
-                st.imported = True
-            elif kind == "import-failed" and not st.imported and st.failure is None:
-                if header.get("status") not in _IMPORT_STATUSES:
-                    self._malformed("bad import status")
-                st.failure = header
-            elif kind == "call" and st.imported and self._call_frame(header, payload):
-                pass
-            elif kind == "probes" and st.imported:
-                deadline = time.monotonic() + self.limits.probe_timeout
-            elif kind == "performance" and st.imported:
-                deadline = time.monotonic() + self.limits.performance_timeout
-            elif kind == "done" and st.imported and len(st.calls) == len(st.order):
-                st.done = True
-                deadline = min(deadline, time.monotonic() + DONE_GRACE)
-            else:
-                self._malformed(f"unexpected {str(kind)[:40]!r} message")
+            deadline = record.take(header, payload, deadline)
+            if record.malformed:
+                self._kill()
         return deadline
 
-    def _call_frame(self, header: Header, payload: bytearray) -> bool:
-        st = self.state
-        received = len(st.calls)
-        if st.ended_by_call or received >= len(st.order):
-            return False
-        if header.get("index") != st.order[received]:
-            return False
-        if header.get("status") not in _WORKER_STATUSES:
-            return False
-        allowed = self.job["calls"][st.order[received]].get("max_bytes")
-        if isinstance(allowed, int) and len(payload) > allowed:
-            return False
-        st.calls[st.order[received]] = (header, payload)
-        st.ended_by_call = header["status"] in ("crashed", "memory-limit")
-        return True
-
     def _malformed(self, message: str) -> None:
-        if not self.state.malformed:
-            self.state.malformed = message
+        if not self.record.malformed:
+            self.record.malformed = message
             self._kill()
 
     def _grader_message(self) -> None:
@@ -323,8 +270,9 @@ class JobRun:
     def _ending(self) -> tuple[str, list[str]]:
         """Why the worker stopped before finishing: a call/run status and warnings."""
         st, status = self.state, self.wait_status or 0
-        if st.malformed:
-            return "crashed", [f"malformed message from the student's process: {st.malformed}"]
+        if self.record.malformed:
+            message = self.record.malformed
+            return "crashed", [f"malformed message from the student's process: {message}"]
         if st.timed_out:
             return "timeout", []
         if st.cancelled:
@@ -347,65 +295,19 @@ class JobRun:
             return "memory-limit", []
         return "crashed", []
 
-    def _call_entries(self, ending: str) -> tuple[dict[int, Header], list[Buffer]]:
-        """One entry per call (by index) and the payload parts they point into."""
-        st = self.state
-        parts: list[Buffer] = []
-        offset = 0
-        entries: dict[int, Header] = {}
-        blamed = not st.imported or st.failure is not None or st.ended_by_call
-        for index in st.order:
-            entry: Header = {"status": "not-run", "base": 0, "size": 0}
-            if index in st.calls:
-                frame, payload = st.calls[index]
-                keys = ("status", "value", "exception", "mutated", "duration")
-                entry = {k: frame.get(k) for k in keys}
-                entry.update(base=offset, size=len(payload))
-                parts.append(payload)
-                offset += len(payload)
-            elif not blamed and ending != "ok":
-                entry["status"], blamed = ending, True
-            entries[index] = entry
-        return entries, parts
-
     def _outcome(self, duration: float) -> tuple[Header, list[Buffer]]:
-        st = self.state
-        finished = st.done or st.failure is not None or st.ended_by_call
-        ending, warnings = ("ok", []) if finished and not st.malformed else self._ending()
-        entries, parts = self._call_entries(ending)
-        run_status = self._run_status({i: str(e["status"]) for i, e in entries.items()}, ending)
-        error = None
-        if st.failure is not None and not st.malformed:
-            run_status, error = st.failure["status"], st.failure.get("error")
-        offset = sum(len(p) for p in parts)
-        parts += [bytes(self.out.kept), bytes(self.err.kept)]
+        record = self.record
+        finished = record.finished and not record.malformed
+        ending, warnings = ("ok", []) if finished else self._ending()
         status = self.wait_status or 0
-        header: Header = {
-            "op": "outcome",
-            "status": run_status,
-            "calls": [entries[i] for i in range(len(st.order))],
-            "error": error,
-            "stdout": [offset, len(self.out.kept)],
-            "stderr": [offset + len(self.out.kept), len(self.err.kept)],
-            "stdout_total": self.out.total,
-            "stderr_total": self.err.total,
-            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "defined_functions": (st.failure or {}).get("defined_functions") or [],
-            "warnings": [*st.hello, *warnings],
-            "duration": duration,
-        }
-        return header, parts
-
-    def _run_status(self, statuses: dict[int, str], ending: str) -> str:
-        if not self.state.imported:
-            return ending if ending != "ok" else "crashed"
-        calls = self.job["calls"]
-        for index in self.state.order:
-            if statuses[index] in _ENDING_STATUSES:
-                extra = calls[index]["group"] in ("probe", "performance")
-                return "ok" if extra else statuses[index]
-        return "ok" if ending == "ok" else ending
+        return record.outcome(
+            ending, warnings,
+            stdout=(bytes(self.out.kept), self.out.total),
+            stderr=(bytes(self.err.kept), self.err.total),
+            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            duration=duration,
+        )
 
     def _failed_to_start(self, exc: OSError, start: float) -> tuple[Header, list[Buffer]]:
         self.wait_status = 0
