@@ -20,11 +20,18 @@ import sys
 
 from normkatas.errors import UsageError
 
+CONTAINER_BUILD = "docker build -t normkatas ."
+"""Builds the image, in a checkout of normkatas (its Dockerfile)."""
+CONTAINER_FLAGS = ("--cap-add SYS_ADMIN --security-opt seccomp=unconfined "
+                   "--security-opt apparmor=unconfined")
+"""What a container's grader needs to make the namespaces (never given to the jobs)."""
 CONTAINER_COMMAND = (
-    "docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=unconfined "
-    "--security-opt apparmor=unconfined --network none -v \"$PWD:/class\" "
-    "\"$(docker build -q .)\" submissions/ --out graded/"
+    "docker run --rm " + CONTAINER_FLAGS + " --network none -v \"$PWD:/class\" "
+    "normkatas submissions/ --out graded/"
 )
+"""Grades the class folder it is run in (``submissions/`` -> ``graded/``), as the
+docs show it; tests/container runs exactly this."""
+CONTAINER_HINT = f"`{CONTAINER_COMMAND}` (after `{CONTAINER_BUILD}` in a checkout of normkatas)"
 _CLONE_NEWUSER = 0x10000000
 
 
@@ -70,7 +77,7 @@ def unprotected_warning(missing: list[str]) -> str:
         "student code ran without the sandbox's protections (missing: "
         + "; ".join(missing)
         + "): a submission could read the katas and change any recorded score; "
-        "grade classes on Linux, e.g. in the container: " + CONTAINER_COMMAND
+        "grade classes on Linux, e.g. in the container: " + CONTAINER_HINT
     )
 
 
@@ -97,13 +104,20 @@ def check_sandbox(sandbox: object, allow_unprotected: bool) -> list[str]:
             raise UsageError(
                 "class grading needs the sandbox's protections, which this platform lacks ("
                 + "; ".join(described + notes)
-                + "); run it on Linux, e.g. `" + CONTAINER_COMMAND + "`, or pass "
+                + "); run it on Linux, e.g. " + CONTAINER_HINT + ", or pass "
                 "--allow-unprotected to grade anyway with no protection against the submissions"
             )
         return [unprotected_warning(described)]
     return ["the sandbox runs each job under its own identity, but without: "
             + "; ".join(PROTECTION_NAMES.get(k, k) for k in missing)
-            + (f" ({'; '.join(notes)})" if notes else "")]
+            + (f" ({'; '.join(notes)})" if notes else "")
+            + (f"; in a container, give the grader {CONTAINER_FLAGS}" if _in_container()
+               else "")]
+
+
+def _in_container() -> bool:
+    """Is this grader in a Docker or Podman container (whose marker files are these)?"""
+    return os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
 
 
 def require_protection(allow_unprotected: bool) -> list[str]:
@@ -118,7 +132,7 @@ def require_protection(allow_unprotected: bool) -> list[str]:
         raise UsageError(
             "class grading needs the sandbox's protections, which this platform lacks ("
             + "; ".join(missing)
-            + "); run it on Linux, e.g. `" + CONTAINER_COMMAND + "`, or pass "
+            + "); run it on Linux, e.g. " + CONTAINER_HINT + ", or pass "
             "--allow-unprotected to grade anyway with no protection against the submissions"
         )
     return [unprotected_warning(missing)]
