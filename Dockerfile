@@ -12,7 +12,8 @@
 # the pid, mount, network and IPC namespaces and the job's filesystem view (they are
 # not given to the student code, which runs with no capabilities and no_new_privs).
 # Without those flags the container still grades, with a separate uid per job but
-# without namespaces; the operator output names the protections that are missing.
+# without namespaces; the operator output names the protections that are missing and
+# the flags to add.
 # Private katas: put their folder in the class folder and add  --katas-dir katas
 ARG BASE=python:3.12-slim
 FROM ${BASE}
