@@ -194,6 +194,7 @@ def test_linux_hardened_has_nothing_to_say(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_linux_without_namespaces_names_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(gate, "_in_container", lambda: False)
     partial = Protections(identity="separate-uid", no_new_privs=True, private_scratch=True,
                           notes=("unshare(CLONE_NEWNS) refused: EPERM",))
     found = gate.with_sandbox(gate.Machine(system="Linux", mode="fork"), partial)
@@ -408,3 +409,12 @@ def test_grade_file_results_carry_no_notes_about_the_machine(
     result, _found = _macos_result(monkeypatch)
     monkeypatch.setattr(prepare, "grade_submission", lambda *args, **kwargs: result)
     assert grade_file(solution).warnings == [KATA_WARNING]
+
+
+def test_in_a_container_the_missing_flags_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(gate, "_in_container", lambda: True)
+    partial = Protections(identity="separate-uid", no_new_privs=True, private_scratch=True)
+    found = gate.with_sandbox(gate.Machine(system="Linux", mode="fork"), partial)
+    [warning] = gate.class_gate(found, allow_unprotected=False)
+    assert warning.endswith(f"in a container, give the grader {gate.CONTAINER_FLAGS}")

@@ -42,11 +42,18 @@ UNPROTECTED_VAR = "NORMKATAS_UNPROTECTED"
 CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL")
 """Environment variables that mean "a CI service is grading someone's code" (Gradescope
 runs its autograder as root, which counts too)."""
+CONTAINER_BUILD = "docker build -t normkatas ."
+"""Builds the image, in a checkout of normkatas (its Dockerfile)."""
+CONTAINER_FLAGS = ("--cap-add SYS_ADMIN --security-opt seccomp=unconfined "
+                   "--security-opt apparmor=unconfined")
+"""What a container's grader needs to make the namespaces (never given to the jobs)."""
 CONTAINER_COMMAND = (
-    "docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=unconfined "
-    "--security-opt apparmor=unconfined --network none -v \"$PWD:/class\" "
-    "\"$(docker build -q .)\" submissions/ --out graded/"
+    "docker run --rm " + CONTAINER_FLAGS + " --network none -v \"$PWD:/class\" "
+    "normkatas submissions/ --out graded/"
 )
+"""Grades the class folder it is run in (``submissions/`` -> ``graded/``), as the
+docs show it; tests/container runs exactly this."""
+CONTAINER_HINT = f"`{CONTAINER_COMMAND}` (after `{CONTAINER_BUILD}` in a checkout of normkatas)"
 PROTECTION_KEYS = (
     "identity", "pid-namespace", "filesystem-view", "network", "ipc", "private-scratch",
     "no-new-privs",
@@ -230,6 +237,8 @@ def protection_line(
     if found.missing:
         items.append("without " + ", ".join(SHORT_NAMES.get(k, k) for k in found.missing)
                      + (f" ({'; '.join(found.notes)})" if found.notes else ""))
+        if found.separate_identity and _in_container():
+            items.append(f"in a container, give the grader {CONTAINER_FLAGS}")
     items.extend(found.shortfalls)
     unset: list[str] = []
     for text in extra:
@@ -255,6 +264,11 @@ def protection_line(
     return line
 
 
+def _in_container() -> bool:
+    """Is this grader in a Docker or Podman container (whose marker files are these)?"""
+    return os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
+
+
 def operator_note(found: Machine, extra: Iterable[str] = ()) -> str | None:
     """`protection_line` as ``grade`` prints it on stderr."""
     line = protection_line(found, extra)
@@ -271,7 +285,7 @@ def class_gate(found: Machine, allow_unprotected: bool) -> list[str]:
         why = protection_line(found)
         raise UsageError(
             "class grading needs the sandbox's protections, which this machine lacks ("
-            f"{why}); run it on Linux, e.g. `{CONTAINER_COMMAND}`, or pass "
+            f"{why}); run it on Linux, e.g. {CONTAINER_HINT}, or pass "
             "--allow-unprotected to grade anyway with no protection against the submissions"
         )
     line = protection_line(found, consequence=True)
