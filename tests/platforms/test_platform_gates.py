@@ -330,6 +330,22 @@ def test_on_linux_nothing_is_printed(
     assert capsys.readouterr().err == ""
 
 
+def test_how_the_sandbox_started_reaches_the_operator_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fork servers' own notes (no subreaper here) join the one line, never the report."""
+    monkeypatch.setattr(sys, "platform", "linux")
+    found = gate.Machine(system="Linux", mode="fork")
+    result = Result(kata="k", submission="s.py", status="passed", score=1, max_score=1)
+    note = "could not become a child subreaper: daemons may escape clean-up"
+    args = argparse.Namespace(**{**vars(ARGS), "show_protections": True})
+    assert student_result(args, result, found, [note]) == result
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and note in err
+    [line] = gate.class_gate(found, allow_unprotected=False, extra=[note])
+    assert note in line
+
+
 def test_the_readme_has_a_supported_platforms_table() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "## Supported platforms" in readme

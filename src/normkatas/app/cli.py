@@ -166,13 +166,14 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Machine) -> int:
             graded, prepared, sandbox, display_name=str(path), diagnose=not args.no_diagnosis,
             while_waiting=lambda: _warm_renderer(args.format),
         )
+        notes = sandbox.warnings  # how the sandbox started: the operator's to read
     if nb is not None:  # a notebook: report cells and lines, not the module's lines
         from normkatas.notebook.remap import remap_result
 
         result = remap_result(result, nb, display=str(path))
     from normkatas.app.student_view import allowed_arrays, student_result
 
-    result = student_result(args, result, support)  # disclosure policy; machine notes to stderr
+    result = student_result(args, result, support, notes)  # the policy; machine notes: stderr
     arrays = (allowed_arrays(args, result, failing_outputs(prepared, result, outcomes))
               if args.format == "html" else None)
     emit(args, render_result(args, result, arrays), result_for_summary=result)

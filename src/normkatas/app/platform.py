@@ -275,11 +275,14 @@ def operator_note(found: Machine, extra: Iterable[str] = ()) -> str | None:
     return None if line is None else f"grade: note: {line}"
 
 
-def class_gate(found: Machine, allow_unprotected: bool) -> list[str]:
+def class_gate(
+    found: Machine, allow_unprotected: bool, extra: Iterable[str] = ()
+) -> list[str]:
     """For a class run: the warnings every operator-facing output carries (one line, or
-    none).  Without a separate identity per job the run is refused (`UsageError`) unless
-    ``allow_unprotected``."""
-    if not found.missing and not found.shortfalls:
+    none; ``extra``: the sandbox's notes about how it started).  Without a separate
+    identity per job the run is refused (`UsageError`) unless ``allow_unprotected``."""
+    extra = list(extra)
+    if not found.missing and not found.shortfalls and not extra:
         return []
     if not found.separate_identity and not allow_unprotected:
         why = protection_line(found)
@@ -288,7 +291,7 @@ def class_gate(found: Machine, allow_unprotected: bool) -> list[str]:
             f"{why}); run it on Linux, e.g. {CONTAINER_HINT}, or pass "
             "--allow-unprotected to grade anyway with no protection against the submissions"
         )
-    line = protection_line(found, consequence=True)
+    line = protection_line(found, extra, consequence=True)
     return [] if line is None else [line]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,15 +71,18 @@ def policy_from_args(args: argparse.Namespace) -> tuple[Policy, int]:
     return policy, attempt or 1
 
 
-def student_result(args: argparse.Namespace, result: Result, machine: Machine) -> Result:
+def student_result(
+    args: argparse.Namespace, result: Result, machine: Machine, notes: Sequence[str] = ()
+) -> Result:
     """`result` as the student may see it.
 
-    What the machine lacks and the sandbox's notes about it go to stderr,
-    together, in one line, when the code is not the operator's own (as root, in
-    CI, or ``--show-protections``); never into the report.
+    What the machine lacks and the sandbox's notes about it (those in the result, and
+    ``notes``: how the sandbox started) go to stderr, together, in one line, when the
+    code is not the operator's own (as root, in CI, or ``--show-protections``); never
+    into the report.
     """
     student, operator = split_warnings(result.warnings)
-    line = operator_note(machine, extra=operator)
+    line = operator_note(machine, extra=[*notes, *operator])
     if line is not None and grading_others(getattr(args, "show_protections", None)):
         print(line, file=sys.stderr)
     policy, attempt = policy_from_args(args)

@@ -363,8 +363,10 @@ class Sandbox:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Notes about how the sandbox started (e.g. spawn instead of fork)."""
-        return tuple(self._notes)
+        """Notes for the operator about how the sandbox started (spawn instead of fork) and
+        what its servers could not set up (a subreaper, BLAS threads)."""
+        servers = [w for s in self._servers if s.ready for w in s.warnings]
+        return tuple(dict.fromkeys([*self._notes, *servers]))
 
     def _take(self) -> _Server | ProcessSlot:
         """An idle server; a lost one is replaced first, by a spawned one."""

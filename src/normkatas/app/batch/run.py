@@ -84,7 +84,8 @@ def grade_class_with(
         options, load=lambda: catalogue_factory(list(opts.katas_dir))
     ) as session:
         if not warnings:  # what the sandbox actually set up (the platform looked fine)
-            warnings = class_gate(with_sandbox(found, session.protections), allow)
+            warnings = class_gate(with_sandbox(found, session.protections), allow,
+                                  session.sandbox.warnings)
             for warning in warnings:
                 print(f"grade: warning: {warning}", file=sys.stderr)
         from normkatas.app.batch.collect import plan_class
