@@ -90,6 +90,9 @@ class Entry:
     """Regex of exception messages this mistake accounts for."""
     yields_to: frozenset[str] = frozenset()
     """Categories whose findings make this one redundant."""
+    supersedes: frozenset[str] = frozenset()
+    """Ids of entries this one's finding accounts for (a shape a wrong sum explains):
+    found together, only this one is reported."""
 
     def text_for(self, form: str) -> Text:
         return self.forms.get(form, self.text)
