@@ -9,9 +9,9 @@ import numpy as np
 
 from normkatas.diagnose.catalogue.common import failed_calls, shape_text
 from normkatas.diagnose.context import Context, Item, allclose
+from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
 from normkatas.diagnose.facts import axes_text
 from normkatas.diagnose.families import arg, group_stats
-from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
 from normkatas.report.result import SourceLine
 
 BROADCAST = r"could not be broadcast together"
@@ -155,6 +155,27 @@ DGAMMA_FROM_X = Entry(
     source=(r"\b{dout}\s*\*\s*{input}\b", r"\b{input}\s*\*\s*{dout}\b"),
     evidence=(EvidenceSpec("output", "{output}, {where}", output="dgamma"),),
 )
+
+DX_TERMS = Entry(
+    id="dx-term-coefficients",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dx", ("terms:*",)),
+    text=Text(
+        title="dx weighs the terms of the gradient wrongly",
+        notes=(
+            "fitted on every case and probe, your dx = {terms_formula}, with"
+            " std = sqrt(var + {epsilon})",
+            "{terms_text}",
+            "the mean and the variance each depend on every x of the batch; each path adds one"
+            " term with the factor -1 (a mean is a sum times 1/N)",
+        ),
+        help="give each term of dx the coefficient of the closed form",
+        help_code=DX,
+    ),
+    evidence=(EvidenceSpec("output", "dx, {where}", output="dx"),),
+)
+
 
 def _summed_over_features(ctx: Context) -> list[Finding]:
     """numpy's error for an (N,) sum against (N, D): a sum over axis 1, where the
@@ -333,5 +354,6 @@ PARAMETER_GRADIENT_AXES = Entry(
     source=(r"\b{first_output}\s*=(?!=)\s*[^\s#].*?(?=\s*$)",),
 )
 
-ENTRIES = [SUMMED_OVER_FEATURES, PARAMETER_GRADIENT_AXES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, MISSING_MEAN_TERM,
-           MISSING_VAR_TERM, DVAR_EXPONENT, DGAMMA_FROM_X, DGAMMA_DBETA_SWAPPED]
+ENTRIES = [SUMMED_OVER_FEATURES, PARAMETER_GRADIENT_AXES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M,
+           MISSING_MEAN_TERM, MISSING_VAR_TERM, DVAR_EXPONENT, DX_TERMS, DGAMMA_FROM_X,
+           DGAMMA_DBETA_SWAPPED]

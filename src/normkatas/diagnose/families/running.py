@@ -47,7 +47,6 @@ from normkatas.diagnose.families.normalization import spread_stats, spreads
 from normkatas.diagnose.layout import Grouping, Layout, affine_axis
 from normkatas.spec.model import Kata
 
-
 CENTRED_ELSEWHERE = ("global-mean", "sample-mean", "mean-of-parts")
 
 
