@@ -15,12 +15,23 @@ from normkatas.diagnose.context import Context
 from normkatas.diagnose.entry import Entry, Finding
 from normkatas.diagnose.evidence import num, row
 from normkatas.diagnose.families.backward import PATTERNS, TERMS, decode
-from normkatas.diagnose.fit import Candidate, FitResult, all_stages, claimed_stages, fit
+from normkatas.diagnose.fit import (
+    Candidate,
+    Exclusion,
+    FitResult,
+    all_stages,
+    claimed_stages,
+    exclude,
+    fit,
+)
 from normkatas.diagnose.layout import Grouping
 from normkatas.diagnose.structure import find_grouping
 from normkatas.diagnose.terms import facts as terms_words
 from normkatas.diagnose.terms import fit_terms
-from normkatas.report.result import Evidence
+from normkatas.report.result import Confidence, Evidence
+
+GROUPING = "grouping"
+"""The name of a candidate's grouping when it is not the kata's (an axes mistake)."""
 
 TERM_CODE = {
     "dout": "dout",
@@ -118,6 +129,31 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
               else fit(ctx, stages, groupings, needs=needs))
     formula = Formula(result, observed)
     findings: list[Finding] = []
+    exclusion: Exclusion | None = None
+    if result.best is not None:
+
+        claimed: dict[tuple[str, str], str | None] = {}
+        groupings_off: dict[Grouping, bool] = {}
+
+        def names(c: Candidate) -> frozenset[str]:
+            out = set()
+            for s, v in c.deviations:
+                if (s, v) not in claimed:
+                    e = claimer(variants, s, v, stages[s][0])
+                    claimed[(s, v)] = e.id if e is not None else None
+                if (name := claimed[(s, v)]) is not None:
+                    out.add(name)
+            if c.grouping not in groupings_off:
+                groupings_off[c.grouping] = not same(c.grouping, expected, kwargs)
+            if groupings_off[c.grouping]:
+                out.add(GROUPING)
+            return frozenset(out)
+
+        exclusion = exclude(ctx, stages, groupings, result.best, names, needs=needs)
+
+    def confidence(name: str) -> Confidence:
+        return "certain" if exclusion is not None and exclusion.certain(name) else "likely"
+
     used = result.best.grouping if result.best is not None else observed
     if used is not None and not same(used, expected, kwargs):
         entry = F.axis_entry(axis_entries, layout, used)
@@ -128,7 +164,7 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                     entry,
                     F.axes(ctx.kata, used, kwargs),
                     form="block-param" if isinstance(fitted.block, str) else "",
-                    confidence="certain" if result.best is not None else "likely",
+                    confidence=confidence(GROUPING),
                     reduced_axes=sorted(used.axes),
                     expected_axes=sorted(expected.axes),
                     layout=layout.shown,
@@ -137,11 +173,6 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
             )
     best = result.best
     if best is not None:
-        def named(c: Candidate) -> set[str]:
-            return {e.id for s, v in c.deviations
-                    if (e := claimer(variants, s, v, stages[s][0])) is not None}
-
-        ambiguous = any(named(t) != named(best) for t in result.ties)
         for stage, value in best.deviations:
             entry = claimer(variants, stage, value, stages[stage][0])
             if entry is None:
@@ -152,7 +183,7 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                     {"stage": stage, "value": value, "value_names": _names(ctx, value),
                      **_value_facts(ctx, stage, value)},
                     form=ctx.kata.structure.family if ctx.kata.structure else "",
-                    confidence="likely" if ambiguous else "certain",
+                    confidence=confidence(entry.id),
                     deviation=(stage, value),
                     grouping=best.grouping,
                     evidence=_terms_evidence(ctx, value) if stage == "dx" and term_fit else [],
