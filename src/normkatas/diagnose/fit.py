@@ -110,11 +110,21 @@ def outputs_of(
         known: Arrays | None = cache[key]
         return known
     out: Arrays | None = None
-    try:
-        by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
-        natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles if r is not None}
-    except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, FloatingPointError):
-        natural = None
+    # the output order only permutes: every order shares one evaluation
+    natural_key = ("natural", tuple((s, v) for s, v in variant.items() if s != ORDER), grouping,
+                   tuple(roles))
+    natural: dict[str | None, np.ndarray] | None
+    if natural_key in cache:
+        natural = cache[natural_key]
+    else:
+        try:
+            by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
+            natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles
+                       if r is not None}
+        except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
+                FloatingPointError):
+            natural = None
+        cache[natural_key] = natural
     if natural is not None and not any(r is None for r in roles):
         order = variant.get(ORDER)
         names = order.split(",") if order else [str(r) for r in roles]
