@@ -48,3 +48,9 @@ def test_an_unexplained_import_error_keeps_its_block() -> None:
     result = _result()
     result.diagnoses = []
     assert GENERIC in render(result, "text")
+
+
+@pytest.mark.parametrize(("fmt", "cases"), [("markdown", "| case |"), ("html", "cases-heading")])
+def test_the_documents_name_the_module_before_the_cases(fmt: str, cases: str) -> None:
+    text = render(_result(), fmt)
+    assert text.index(NAMED) < text.index(cases)
