@@ -119,6 +119,8 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
                 by[0].cases += [c for c in f.cases if c not in by[0].cases]
                 continue
         kept.append(f)
+    superseded = {i for f in kept for i in f.entry.supersedes}
+    kept = [f for f in kept if f.entry.id not in superseded]
     result = [f for f in kept if not f.entry.yields_to]
     for f in kept:
         if f.entry.yields_to and not any(g.entry.category in f.entry.yields_to for g in result):

@@ -38,7 +38,8 @@ class Text:
 
 @dataclass(frozen=True)
 class Variant:
-    """A formula stage override: ``values`` empty means any non-default value."""
+    """A formula stage override: ``values`` empty means any non-default value; a value
+    ending in ``*`` claims every value with that prefix (``terms:*``: the fitted ones)."""
 
     stage: str
     values: tuple[str, ...] = ()
@@ -46,7 +47,8 @@ class Variant:
     def claims(self, stage: str, value: str, default: str) -> bool:
         if stage != self.stage or value == default:
             return False
-        return not self.values or value in self.values
+        return not self.values or any(
+            value == v or (v.endswith("*") and value.startswith(v[:-1])) for v in self.values)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class Entry:
     """Regex of exception messages this mistake accounts for."""
     yields_to: frozenset[str] = frozenset()
     """Categories whose findings make this one redundant."""
+    supersedes: frozenset[str] = frozenset()
+    """Ids of entries this one's finding accounts for (a shape a wrong sum explains):
+    found together, only this one is reported."""
 
     def text_for(self, form: str) -> Text:
         return self.forms.get(form, self.text)

@@ -11,7 +11,7 @@ returned the right shapes (cases and probes).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,10 @@ MAX_EVALUATIONS = 6000
 """The search's budget, in candidate-on-item comparisons (a count of work, never a
 time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
+MAX_EXCLUSIONS = 1500
+"""The budget of the search for alternatives to the best candidate (`exclude`), in
+the same counted comparisons; when it runs out before every alternative with one
+deviation more than the best was tried, nothing is certain."""
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,21 @@ def outputs_of(
         known: Arrays | None = cache[key]
         return known
     out: Arrays | None = None
-    try:
-        by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
-        natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles if r is not None}
-    except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, FloatingPointError):
-        natural = None
+    # the output order only permutes: every order shares one evaluation
+    natural_key = ("natural", tuple((s, v) for s, v in variant.items() if s != ORDER), grouping,
+                   tuple(roles))
+    natural: dict[str | None, np.ndarray] | None
+    if natural_key in cache:
+        natural = cache[natural_key]
+    else:
+        try:
+            by_role = family.evaluate(kata, kwargs, variant, grouping, cache)
+            natural = {r: np.asarray(by_role[r], dtype=np.float64) for r in roles
+                       if r is not None}
+        except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
+                FloatingPointError):
+            natural = None
+        cache[natural_key] = natural
     if natural is not None and not any(r is None for r in roles):
         order = variant.get(ORDER)
         names = order.split(",") if order else [str(r) for r in roles]
@@ -247,3 +261,59 @@ def fit(
     if not found:
         return FitResult(None, stages=stages)
     return FitResult(found[0], found[1:], stages)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """What the cases leave open about the best candidate."""
+
+    open: frozenset[str]
+    """Names of the best candidate (its mistakes) some other fitting candidate does
+    without: that candidate explains the output as well, so they are not certain."""
+    exhausted: bool
+    """The budget ran out before every alternative with one deviation more than the
+    best was tried."""
+    reached: int = 0
+    """The highest cost whose alternatives were all tried."""
+
+    def certain(self, name: str) -> bool:
+        return not self.exhausted and name not in self.open
+
+
+def exclude(
+    ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]], best: Candidate,
+    names: Callable[[Candidate], frozenset[str]], budget: int = MAX_EXCLUSIONS,
+    needs: Mapping[Grouping, str] | None = None,
+) -> Exclusion:
+    """Every alternative composition as simple as ``best`` or one deviation costlier,
+    within the budget, tried against the items: a name of ``best`` is certain only
+    when each alternative without it is excluded by some item.  Alternatives that keep
+    every name of ``best`` are skipped (they explain the output with the same mistakes
+    and more)."""
+    items = fit_items(ctx)
+    mine = names(best)
+    open_: set[str] = set()
+    spent = 0
+    depth = min(best.cost + 1, MAX_DEVIATIONS)
+    reached = depth
+    if ctx.family is None or not mine:
+        return Exclusion(frozenset(), False, reached)
+    for candidate in candidates(ctx.family, stages, groupings, needs=needs):
+        if candidate == best or not (mine - names(candidate) - open_):
+            continue
+        if candidate.cost > depth:
+            break
+        if spent >= budget:
+            reached = candidate.cost - 1
+            break
+        fits = True
+        for item in items:
+            spent += 1
+            if not matches(ctx, item, candidate):
+                fits = False
+                break
+        if fits:
+            open_ |= mine - names(candidate)
+            if open_ == mine:
+                break
+    return Exclusion(frozenset(open_), reached < depth, reached)

@@ -13,9 +13,32 @@ import numpy as np
 from normkatas.diagnose import facts as F
 from normkatas.diagnose.context import Context
 from normkatas.diagnose.entry import Entry, Finding
-from normkatas.diagnose.fit import Candidate, FitResult, all_stages, claimed_stages, fit
+from normkatas.diagnose.evidence import num, row
+from normkatas.diagnose.families.backward import PATTERNS, TERMS, decode
+from normkatas.diagnose.fit import (
+    Candidate,
+    Exclusion,
+    FitResult,
+    all_stages,
+    claimed_stages,
+    exclude,
+    fit,
+)
 from normkatas.diagnose.layout import Grouping
 from normkatas.diagnose.structure import find_grouping
+from normkatas.diagnose.terms import facts as terms_words
+from normkatas.diagnose.terms import fit_terms
+from normkatas.report.result import Confidence, Evidence
+
+GROUPING = "grouping"
+"""The name of a candidate's grouping when it is not the kata's (an axes mistake)."""
+
+TERM_CODE = {
+    "dout": "dout",
+    "mean": "mean(dout)",
+    "variance": "x_hat * mean(dout * x_hat)",
+    "variance-times-var": "x_hat * mean(dout * x_hat) * (var + eps)",
+}
 
 
 @dataclass
@@ -101,9 +124,36 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                 groupings.append((g, 1))
     needs = {expected: "spread"} if observed is not None and not same(observed, expected, kwargs) \
         and "spread" in stages else {}
-    result = fit(ctx, stages, groupings, needs=needs)
+    term_fit = fit_terms(ctx, stages, groupings) if "dx" in stages else None
+    result = (FitResult(term_fit.candidate, [], stages) if term_fit is not None
+              else fit(ctx, stages, groupings, needs=needs))
     formula = Formula(result, observed)
     findings: list[Finding] = []
+    exclusion: Exclusion | None = None
+    if result.best is not None:
+
+        claimed: dict[tuple[str, str], str | None] = {}
+        groupings_off: dict[Grouping, bool] = {}
+
+        def names(c: Candidate) -> frozenset[str]:
+            out = set()
+            for s, v in c.deviations:
+                if (s, v) not in claimed:
+                    e = claimer(variants, s, v, stages[s][0])
+                    claimed[(s, v)] = e.id if e is not None else None
+                if (name := claimed[(s, v)]) is not None:
+                    out.add(name)
+            if c.grouping not in groupings_off:
+                groupings_off[c.grouping] = not same(c.grouping, expected, kwargs)
+            if groupings_off[c.grouping]:
+                out.add(GROUPING)
+            return frozenset(out)
+
+        exclusion = exclude(ctx, stages, groupings, result.best, names, needs=needs)
+
+    def confidence(name: str) -> Confidence:
+        return "certain" if exclusion is not None and exclusion.certain(name) else "likely"
+
     used = result.best.grouping if result.best is not None else observed
     if used is not None and not same(used, expected, kwargs):
         entry = F.axis_entry(axis_entries, layout, used)
@@ -114,7 +164,7 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                     entry,
                     F.axes(ctx.kata, used, kwargs),
                     form="block-param" if isinstance(fitted.block, str) else "",
-                    confidence="certain" if result.best is not None else "likely",
+                    confidence=confidence(GROUPING),
                     reduced_axes=sorted(used.axes),
                     expected_axes=sorted(expected.axes),
                     layout=layout.shown,
@@ -123,11 +173,6 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
             )
     best = result.best
     if best is not None:
-        def named(c: Candidate) -> set[str]:
-            return {e.id for s, v in c.deviations
-                    if (e := claimer(variants, s, v, stages[s][0])) is not None}
-
-        ambiguous = any(named(t) != named(best) for t in result.ties)
         for stage, value in best.deviations:
             entry = claimer(variants, stage, value, stages[stage][0])
             if entry is None:
@@ -138,9 +183,10 @@ def find(ctx: Context, entries: Sequence[Entry]) -> tuple[Formula, list[Finding]
                     {"stage": stage, "value": value, "value_names": _names(ctx, value),
                      **_value_facts(ctx, stage, value)},
                     form=ctx.kata.structure.family if ctx.kata.structure else "",
-                    confidence="likely" if ambiguous else "certain",
+                    confidence=confidence(entry.id),
                     deviation=(stage, value),
                     grouping=best.grouping,
+                    evidence=_terms_evidence(ctx, value) if stage == "dx" and term_fit else [],
                 )
             )
     return formula, findings
@@ -153,9 +199,36 @@ def _names(ctx: Context, value: str) -> str:
 
 
 
+def _batch_letter(ctx: Context) -> str:
+    layout = ctx.layout
+    return layout.letter(layout.batch) if layout is not None and layout.batch is not None \
+        else "m"
+
+
+def _terms_evidence(ctx: Context, value: str) -> list[Evidence]:
+    """The student's coefficients on the terms of dx against the right ones, on the
+    first visible case (m known there)."""
+    item = next((i for i in ctx.cases if i.visible and i.shaped), None)
+    if item is None or ctx.layout is None or ctx.layout.batch is None:
+        return []
+    x = np.asarray(item.kwargs.get(ctx.param("input")))
+    if x.ndim != ctx.layout.ndim or ctx.expected is None:
+        return []
+    m = int(np.prod([x.shape[a] for a in ctx.expected.axes]))
+    yours, right = decode(value), PATTERNS["right"]
+    shown = [k for k, (a, b) in enumerate(zip(yours, right, strict=True)) if a[0] or b[0]]
+    terms = ", ".join(TERM_CODE[TERMS[k]] for k in shown)
+    label = (f"coefficients of dx on its terms {terms}, each times gamma / std, on {item.label}"
+             f" ({_batch_letter(ctx)} = {m})")
+    return [row(label, [num(yours[k][0] * float(m) ** yours[k][1]) for k in shown],
+                [num(right[k][0] * float(m) ** right[k][1]) for k in shown], "")]
+
+
 def _value_facts(ctx: Context, stage: str, value: str) -> dict[str, str]:
     """Words for a stage value the entry's text may use."""
     eps = ctx.param("epsilon")
+    if stage == "dx":
+        return dict(terms_words(value, _batch_letter(ctx)))
     if stage == "var_out":
         return {"value_text": {"var+eps": f"var + {eps}", "std+eps": f"sqrt(var + {eps})",
                                "std": "sqrt(var)"}.get(value, value)}

@@ -205,12 +205,30 @@ def case_summary(case: CaseResult) -> str:
 
 
 def submission_errors(result: Result) -> list[ErrorInfo]:
-    """Distinct whole-file errors (syntax, import, missing function), in case order."""
+    """Distinct whole-file errors (syntax, import, missing function), in case order,
+    except those a diagnosis of the same kind explains: one block per root cause, the
+    diagnosis (which names the module, the line, the function) in the error's place."""
+    explained = {d.id for d in file_diagnoses(result)}
     found: dict[tuple[object, ...], ErrorInfo] = {}
     for case in result.cases:
-        if case.error is not None and case.error.kind in SUBMISSION_ERRORS:
+        if case.error is not None and case.error.kind in SUBMISSION_ERRORS \
+                and case.error.kind not in explained:
             found.setdefault(error_key(case.error), case.error)
     return list(found.values())
+
+
+def file_diagnoses(result: Result) -> list[Diagnosis]:
+    """Diagnoses of a whole-file error some case met (an import error naming the
+    module): shown first, where the generic error block would be."""
+    kinds = {c.error.kind for c in result.cases
+             if c.error is not None and c.error.kind in SUBMISSION_ERRORS}
+    return [d for d in result.diagnoses if d.id in kinds]
+
+
+def later_diagnoses(result: Result) -> list[Diagnosis]:
+    """The diagnoses `file_diagnoses` does not show first, in their order."""
+    first = {id(d) for d in file_diagnoses(result)}
+    return [d for d in result.diagnoses if id(d) not in first]
 
 
 def mismatch_lines(m: Mismatch) -> list[str]:

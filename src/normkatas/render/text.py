@@ -24,13 +24,15 @@ def render_text(result: Result, *, color: bool = False, verbose: bool = False) -
 
     for error in v.submission_errors(result):
         out += ["", *b.submission_error_block(s, error, file)]
+    for d in v.file_diagnoses(result):  # the root cause of a file that never ran, first
+        out += ["", *b.diagnosis_block(s, d, file, len(result.cases))]
 
     out += ["", *_cases(s, result, verbose)]
 
     for label, text in v.captured_streams(result):
         out += ["", *_captured(s, label, text, verbose)]
 
-    for d in result.diagnoses:
+    for d in v.later_diagnoses(result):
         out += ["", *b.diagnosis_block(s, d, file, len(result.cases))]
 
     extra = _advice(s, result, verbose)
@@ -63,7 +65,9 @@ def case_text(
     s = b.Style(False)
     file = clean_line(result.submission)
     lines = b.case_block(s, case, name_width=0, repeats={}, verbose=verbose)
-    if case.error is not None and case.error.kind in v.SUBMISSION_ERRORS and not case.hidden:
+    explains = {d.id for d in v.file_diagnoses(result)}
+    if case.error is not None and case.error.kind in v.SUBMISSION_ERRORS and not case.hidden \
+            and case.error.kind not in explains:
         lines += ["", *b.submission_error_block(s, case.error, file)]
     for d in v.diagnoses_for(result, case):
         if explained is not None and d.id in explained:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
 
-from normkatas.diagnose.catalogue.common import failed_calls
-from normkatas.diagnose.context import Context
+from normkatas.diagnose.catalogue.common import failed_calls, shape_text
+from normkatas.diagnose.context import Context, Item, allclose
 from normkatas.diagnose.entry import Entry, EvidenceSpec, Finding, Text, Variant
+from normkatas.diagnose.facts import axes_text
+from normkatas.diagnose.families import arg, group_stats
 from normkatas.report.result import SourceLine
 
 BROADCAST = r"could not be broadcast together"
@@ -153,6 +156,27 @@ DGAMMA_FROM_X = Entry(
     evidence=(EvidenceSpec("output", "{output}, {where}", output="dgamma"),),
 )
 
+DX_TERMS = Entry(
+    id="dx-term-coefficients",
+    category="statistics",
+    families=FAMILY,
+    variant=Variant("dx", ("terms:*",)),
+    text=Text(
+        title="dx weighs the terms of the gradient wrongly",
+        notes=(
+            "fitted on every case and probe, your dx = {terms_formula}, with"
+            " std = sqrt(var + {epsilon})",
+            "{terms_text}",
+            "the mean and the variance each depend on every x of the batch; each path adds one"
+            " term with the factor -1 (a mean is a sum times 1/N)",
+        ),
+        help="give each term of dx the coefficient of the closed form",
+        help_code=DX,
+    ),
+    evidence=(EvidenceSpec("output", "dx, {where}", output="dx"),),
+)
+
+
 def _summed_over_features(ctx: Context) -> list[Finding]:
     """numpy's error for an (N,) sum against (N, D): a sum over axis 1, where the
     gradients of per-feature parameters sum over axis 0."""
@@ -199,5 +223,137 @@ SUMMED_OVER_FEATURES = Entry(
     ),
 )
 
-ENTRIES = [SUMMED_OVER_FEATURES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M, MISSING_MEAN_TERM,
-           MISSING_VAR_TERM, DVAR_EXPONENT, DGAMMA_FROM_X, DGAMMA_DBETA_SWAPPED]
+PARAMS = (("dgamma", "{dout} * x_hat"), ("dbeta", "{dout}"))
+"""The parameter gradients and the per-element term each one sums."""
+
+
+def _terms(ctx: Context, item: Item) -> dict[str, np.ndarray] | None:
+    """Per element, what dgamma and dbeta sum: dout * x_hat and dout."""
+    if ctx.layout is None or ctx.expected is None:
+        return None
+    x = np.asarray(arg(ctx.kata, item.kwargs, "input"), dtype=np.float64)
+    dout = np.asarray(arg(ctx.kata, item.kwargs, "dout"), dtype=np.float64)
+    if x.shape != dout.shape or x.ndim != ctx.layout.ndim:
+        return None
+    mean, var, _, _, _ = group_stats(x, ctx.expected, item.kwargs, ctx.layout, 0)
+    eps = float(arg(ctx.kata, item.kwargs, "epsilon", 0.0))
+    with np.errstate(all="ignore"):
+        return {"dgamma": dout * (x - mean) / np.sqrt(var + eps), "dbeta": dout}
+
+
+def _summed_axes(
+    term: np.ndarray, yours: np.ndarray, right: tuple[int, ...], item: Item
+) -> tuple[int, ...] | None:
+    """The axes ``yours`` sums ``term`` over, when they are not ``right``."""
+    for k in range(term.ndim + 1):
+        for axes in itertools.combinations(range(term.ndim), k):
+            if axes == right:
+                continue
+            for keep in (False, True):
+                with np.errstate(all="ignore"):
+                    alt = term.sum(axis=axes, keepdims=keep) if axes else term
+                if alt.shape == yours.shape and allclose(yours, alt, item.tol.rtol,
+                                                         item.tol.atol):
+                    return axes
+    return None
+
+
+def _parameter_gradient_axes(ctx: Context) -> list[Finding]:
+    """dgamma or dbeta returned as the sum of the right term over other axes (none,
+    the features, all of them): every shape mismatch of every case explained so."""
+    if ctx.layout is None or ctx.affine is None:
+        return []
+    right = tuple(a for a in range(ctx.layout.ndim) if a != ctx.affine)
+    found: dict[str, tuple[int, ...]] = {}
+    items: list[Item] = []
+    for item in ctx.cases:
+        if item.outputs is None or item.reference is None \
+                or len(item.outputs) != len(item.reference):
+            continue
+        wrong = [k for k, (a, b) in enumerate(zip(item.outputs, item.reference, strict=True))
+                 if a.shape != b.shape]
+        if not wrong:
+            continue
+        terms = _terms(ctx, item)
+        if terms is None:
+            return []
+        for k in wrong:
+            output_role = ctx.output_roles[k]
+            if output_role not in terms:
+                return []  # a shape this mistake does not explain
+            axes = _summed_axes(terms[output_role], item.outputs[k], right, item)
+            if axes is None or found.setdefault(output_role, axes) != axes:
+                return []
+        items.append(item)
+    if not found:
+        return []
+    roles = [r for r, _ in PARAMS if r in found]
+    axes = found[roles[0]]
+    if any(found[r] != axes for r in roles):
+        roles = roles[:1]  # one mistake at a time, the first output's
+    first = items[0]
+    k = ctx.output_roles.index(roles[0])
+    assert first.outputs is not None and first.reference is not None
+    outputs = [ctx.kata.returns[ctx.output_roles.index(r)].name for r in roles]
+    kept = [a for a in range(ctx.layout.ndim) if a not in axes]
+    term = dict(PARAMS)[roles[0]].format(dout=ctx.param("dout"))
+    facts = {
+        "outputs": " and ".join(outputs),
+        "first_output": outputs[0],
+        "summed": ("not summed at all" if not axes else
+                   "summed over every axis" if len(axes) == ctx.layout.ndim else
+                   f"summed over {axes_text(axes)}"),
+        "sum_code": (term if not axes else
+                     f"np.sum({term})" if len(axes) == ctx.layout.ndim else
+                     f"np.sum({term}, axis={axes[0] if len(axes) == 1 else axes})"),
+        "kept": ("one value per " + " and ".join(ctx.layout.noun(a) for a in kept) if kept
+                 else "one number for the whole input"),
+        "yours": shape_text(first.outputs[k].shape),
+        "expected": shape_text(first.reference[k].shape),
+        "right_axes": axes_text(right),
+        "affine_noun": ctx.layout.noun(ctx.affine),
+    }
+    form = "none" if not axes else "all" if len(axes) == ctx.layout.ndim else ""
+    return [Finding(PARAMETER_GRADIENT_AXES, facts, form=form, cases=[i.key for i in items])]
+
+
+_AXES_NOTES = (
+    "{gamma} and beta hold one value per {affine_noun}, and each value touches every"
+    " element of its {affine_noun} across the batch, so its gradient adds up over"
+    " {right_axes} and has shape {expected}",
+)
+_AXES_HELP = "sum over {right_axes}, keeping one value per {affine_noun}"
+_AXES_CODE = "dbeta = {dout}.sum(axis=0)\ndgamma = ({dout} * x_hat).sum(axis=0)"
+
+PARAMETER_GRADIENT_AXES = Entry(
+    id="parameter-gradient-axes",
+    category="statistics",
+    families=FAMILY,
+    detect=_parameter_gradient_axes,
+    supersedes=frozenset({"wrong-shape"}),
+    text=Text(
+        title="{outputs} {summed} instead of over the batch",
+        notes=(
+            "your {first_output} equals {sum_code}, shape {yours}: {kept}",
+            *_AXES_NOTES,
+        ),
+        help=_AXES_HELP,
+        help_code=_AXES_CODE,
+    ),
+    forms={
+        "none": Text(
+            title="{outputs} not summed over the batch",
+            notes=(
+                "your {first_output} equals {sum_code} element by element, shape {yours}",
+                *_AXES_NOTES,
+            ),
+            help=_AXES_HELP,
+            help_code=_AXES_CODE,
+        ),
+    },
+    source=(r"\b{first_output}\s*=(?!=)\s*[^\s#].*?(?=\s*$)",),
+)
+
+ENTRIES = [SUMMED_OVER_FEATURES, PARAMETER_GRADIENT_AXES, MEAN_VAR_CONSTANT, MISSING_ONE_OVER_M,
+           MISSING_MEAN_TERM, MISSING_VAR_TERM, DVAR_EXPONENT, DX_TERMS, DGAMMA_FROM_X,
+           DGAMMA_DBETA_SWAPPED]

@@ -183,12 +183,21 @@ class Normalization:
             cache[key] = spread_stats(x, grouping, kwargs, layout, ddof, spread)
         mean, var, mean_small, var_small, _ = cache[key]
         eps = float(arg(kata, kwargs, "epsilon", 0.0))
+        # what the later stages share is computed once per item (the affine variants
+        # share x_hat, the returned-statistics variants share y)
+        hat_key = ("x_hat", key, variant.get("center", "mean"), variant.get("scale", "sqrt"),
+                   variant.get("eps", "inside"))
+        y_key = ("y", hat_key, mode)
         with np.errstate(all="ignore"):
-            centred = x - mean if variant.get("center", "mean") == "mean" else x
-            x_hat = centred / denominator(
-                var, eps, variant.get("scale", "sqrt"), variant.get("eps", "inside")
-            )
-            y = affine(kata, kwargs, x_hat, mode)
+            if y_key in cache:
+                y = cache[y_key]
+            else:
+                if hat_key not in cache:
+                    centred = x - mean if variant.get("center", "mean") == "mean" else x
+                    cache[hat_key] = centred / denominator(
+                        var, eps, variant.get("scale", "sqrt"), variant.get("eps", "inside")
+                    )
+                y = cache[y_key] = affine(kata, kwargs, cache[hat_key], mode)
             if variant.get("stats_out") == "output":
                 _, _, mean_small, var_small, _ = group_stats(y, grouping, kwargs, layout, 0)
             var_out = {
