@@ -6,9 +6,9 @@ assignments: the forward pass reads its mode and running statistics from a
 returns a cache that the backward pass reads.
 
 * training: normalize (N, D) activations with the batch mean and the biased
-  batch variance; ``running = momentum * running + (1 - momentum) * batch``
-  (momentum weighs the *old* value), where the variance averaged in is the
-  unbiased one (divided by N - 1);
+  batch variance; ``running = (1 - momentum) * running + momentum * batch``
+  (momentum weighs the *new* batch, as in PyTorch), where the variance
+  averaged in is the unbiased one (divided by N - 1);
 * test: normalize with the running statistics, which stay as they are.
 """
 
@@ -24,7 +24,7 @@ def batchnorm_forward(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     mode = bn_param["mode"]
     eps = bn_param.get("eps", 1e-5)
-    momentum = bn_param.get("momentum", 0.9)
+    momentum = bn_param.get("momentum", 0.1)
     n, d = x.shape
     running_mean = bn_param.get("running_mean", np.zeros(d, dtype=x.dtype))
     running_var = bn_param.get("running_var", np.zeros(d, dtype=x.dtype))
@@ -33,8 +33,8 @@ def batchnorm_forward(
         mean = x.mean(axis=0)
         var = x.var(axis=0)
         unbiased = var * n / (n - 1)
-        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean
-        bn_param["running_var"] = momentum * running_var + (1 - momentum) * unbiased
+        bn_param["running_mean"] = (1 - momentum) * running_mean + momentum * mean
+        bn_param["running_var"] = (1 - momentum) * running_var + momentum * unbiased
     elif mode == "test":
         mean, var = running_mean, running_var
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var

@@ -295,11 +295,11 @@ def _diagnose(
     from normkatas.diagnose import diagnose
 
     inp = diagnosis_input(prepared, results, visible, hidden, submission, display_name)
-    if prepared.sequences:
-        from normkatas.grading.departure import with_departures
+    if not prepared.sequences:
+        return list(diagnose(inp))
+    from normkatas.grading.departure import finish, with_departures
 
-        inp = with_departures(inp, prepared, every)
-    return list(diagnose(inp))
+    return finish(list(diagnose(with_departures(inp, prepared, every))), prepared.kata)
 
 
 def diagnosis_input(

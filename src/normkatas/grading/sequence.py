@@ -293,6 +293,8 @@ def sequence_result(
                                            departure=departure)
         mismatches += step_mismatches(step, reference, mine, tol, hidden=spec.hidden)
     passed = not mismatches and not mutated
+    if len(steps) == 1:  # one call: no call numbers to tell apart
+        mismatches = [msgspec.structs.replace(m, step=None) for m in mismatches]
     return msgspec.structs.replace(
         base, status="passed" if passed else "failed", points=spec.points if passed else 0.0,
         mismatches=[] if spec.hidden else mismatches, mutated=mutated,

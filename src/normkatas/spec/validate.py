@@ -137,6 +137,7 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
     roles, outputs = FAMILIES[st.family]
     params = [p.name for p in kata.params]
     returns = [r.name for r in kata.returns]
+    dicts = [p.name for p in kata.params if p.kind == "dict"]
     for key, known, targets, what in (
         ("roles", roles, params, "parameter"),
         ("outputs", outputs, returns, "return value"),
@@ -146,6 +147,9 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
             if role not in known:
                 fail(path, f"`{role}` is not a {key[:-1]} of family `{st.family}` "
                      f"(known: {_names(sorted(known))}){_hint(role, known)}")
+            base, dot, entry = name.partition(".")
+            if dot and base in dicts and entry.isidentifier():
+                continue  # an entry of a dict parameter (as the call left it, for outputs)
             if name not in targets:
                 fail(path, f"`{name}` is not a {what} of the kata "
                      f"({_names(targets)}){_hint(name, targets)}")

@@ -5,7 +5,7 @@ import numpy as np
 def batchnorm_forward(x, gamma, beta, bn_param):
     mode = bn_param["mode"]
     eps = bn_param.get("eps", 1e-5)
-    momentum = bn_param.get("momentum", 0.9)
+    momentum = bn_param.get("momentum", 0.1)
     N, D = x.shape
     running_mean = bn_param.get("running_mean", np.zeros(D))
     running_var = bn_param.get("running_var", np.zeros(D))
@@ -17,8 +17,8 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         std = np.sqrt(var + eps)
         x_hat = xc / std
         out = gamma * x_hat + beta
-        running_mean = momentum * running_mean + (1 - momentum) * mu
-        running_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)
+        running_mean = (1 - momentum) * running_mean + momentum * mu
+        running_var = (1 - momentum) * running_var + momentum * x.var(axis=0, ddof=1)
         cache = (x_hat, gamma, std)
     elif mode == "test":
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
