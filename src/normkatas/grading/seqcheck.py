@@ -6,8 +6,9 @@ with the reference's inputs at that call: a mistake is caught when it changes
 the results of some call, since a call that departs changes what every later
 call reads.  A kata whose function takes a dict is checked through its flat
 view (`normkatas.grading.flatview`), like its students are diagnosed.  The
-first visible call whose input has every axis of size 2 or more serves as
-the probe.  Messages point at the sequence case's line.
+probe is the first call of the kata's function in training mode whose input
+has every axis of size 2 or more, in the case marked ``probe: true`` (or in
+any visible case).  Messages point at the sequence case's line.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def check_sequences(
             spec = msgspec.structs.replace(seq.spec, name=name, steps=None, args={}, probe=False)
             steps.append((seq.spec, index[seq.name], MaterializedCase(spec, kwargs)))
     plain = [] if flat else materialize(kata)
-    chosen = next((i for i, (case, _, m) in enumerate(steps)
-                   if not case.hidden and _probe_ready(kata, dict(m.kwargs))), None)
+    ready = [i for i, (case, _, m) in enumerate(steps)
+             if not case.hidden and _probe_ready(kata, dict(m.kwargs))]
+    flagged = [i for i in ready if steps[i][0].probe]
+    chosen = (flagged or ready or [None])[0]
     if chosen is not None and not any(c.spec.probe for c in plain):
         case, at, m = steps[chosen]
         steps[chosen] = (case, at, MaterializedCase(

@@ -30,7 +30,8 @@ DRAIN_SECONDS = 0.5
 DONE_GRACE = 1.0
 POLL_SLICE = 0.1
 _F_SETPIPE_SZ = 1031
-_WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed"})
+_WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed", "not-run"})
+"""("not-run": a step of a sequence case whose earlier call did not finish.)"""
 _IMPORT_STATUSES = frozenset(
     {"syntax-error", "import-error", "missing-function", "memory-limit", "crashed"}
 )

@@ -133,9 +133,10 @@ def validate_steps(kata: Kata, index: int, case: Case, fail: Fail) -> None:
     for key in ("expected", "compare"):
         if getattr(case, key) is not None:
             fail((*path, key), f"a case with `steps` cannot have `{key}`")
-    if case.performance or case.probe:
-        fail((*path, "performance" if case.performance else "probe"),
-             "a sequence case cannot be a performance or probe case")
+    if case.performance:
+        fail((*path, "performance"), "a sequence case cannot be a performance case")
+    if case.probe and case.hidden:
+        fail((*path, "probe"), "the probe case must be visible")
     steps = case.steps or []
     seen: set[str] = set()
     previous_args: dict[str, Any] = {}

@@ -147,8 +147,8 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
             if role not in known:
                 fail(path, f"`{role}` is not a {key[:-1]} of family `{st.family}` "
                      f"(known: {_names(sorted(known))}){_hint(role, known)}")
-            base, dot, entry = name.partition(".")
-            if dot and base in dicts and entry.isidentifier():
+            holder, dot, entry = name.partition(".")
+            if dot and holder in dicts and entry.isidentifier():
                 continue  # an entry of a dict parameter (as the call left it, for outputs)
             if name not in targets:
                 fail(path, f"`{name}` is not a {what} of the kata "
