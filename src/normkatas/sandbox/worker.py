@@ -301,9 +301,9 @@ def _flush() -> None:
 def _mutated(templates: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
     names = []
     for name, template in templates.items():
+        if not isinstance(template, _ndarray) or name not in kwargs:
+            continue  # (a step that failed before its call has no arguments yet)
         arg = kwargs[name]
-        if not isinstance(template, _ndarray):
-            continue
         same_layout = arg.shape == template.shape and arg.dtype == template.dtype
         if not same_layout or _tobytes(arg) != _tobytes(template):
             names.append(name)

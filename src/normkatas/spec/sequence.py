@@ -125,6 +125,25 @@ def _check_args(fn: Function, args: Mapping[str, Any], path: Path_, fail: Fail) 
             fail((*path, key), f"`{entry}` is not a Python name")
 
 
+def precheck_dicts(data: Mapping[str, Any], fail: Fail) -> None:
+    """Before the type check (which would read a mapping as a generator): a dict
+    parameter's entries are written one by one, ``NAME.KEY: value``."""
+    params = data.get("params")
+    names = {p.get("name") for p in params if isinstance(p, dict) and p.get("kind") == "dict"} \
+        if isinstance(params, list) else set()
+    cases = data.get("cases")
+    for i, case in enumerate(cases if isinstance(cases, list) and names else []):
+        steps = case.get("steps") if isinstance(case, dict) else None
+        places = [(("cases", i, "steps", j, "args"), st.get("args"))
+                  for j, st in enumerate(steps if isinstance(steps, list) else [])
+                  if isinstance(st, dict)]
+        for path, args in places:
+            for key, value in (args.items() if isinstance(args, dict) else []):
+                if key in names and isinstance(value, dict) and "generate" not in value:
+                    fail((*path, key), f"`{key}` is a dict: write its entries as `{key}.KEY`"
+                         f" (`{key}.{next(iter(value), 'mode')}: ...`)")
+
+
 def validate_steps(kata: Kata, index: int, case: Case, fail: Fail) -> None:
     """The checks of one sequence case, each failing at its key's line."""
     path: Path_ = ("cases", index)
