@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from normkatas.grading.departure import with_departures
-from normkatas.grading.flatview import flat_kata, flat_kwargs, flat_reference, flat_name
+from normkatas.grading.flatview import flat_kata, flat_kwargs, flat_name, flat_reference
 from normkatas.grading.prepare import diagnosis_input, prepare
 from normkatas.grading.prepared import PreparedKata
 from normkatas.grading.reference import load_reference
@@ -170,7 +170,7 @@ def test_the_flat_reference_is_the_reference(prepared: PreparedKata) -> None:
     inputs = seq.inputs[3]
     flat = flat_kwargs(KATA, inputs)
     assert flat is not None
-    out, mean, var = flat_reference(KATA, prepared.reference.function)(**flat)
+    out, _, var = flat_reference(KATA, prepared.reference.function)(**flat)
     np.testing.assert_allclose(out, seq.results[3]["out"])
     np.testing.assert_allclose(var, seq.results[3]["bn_param.running_var"])
 

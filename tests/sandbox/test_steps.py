@@ -85,7 +85,7 @@ def test_a_dict_updated_in_place_and_a_cache_stay_in_the_worker(
 ) -> None:
     outcome = sandbox.run(Job(_file(tmp_path), "forward", _calls(), FAST))
     assert outcome.status == "ok", outcome
-    first, second, third = outcome.calls
+    _, second, third = outcome.calls
     assert isinstance(second.value, SequenceValue)
     out, p = second.value.items
     np.testing.assert_array_equal(_array(out), 2 * (np.arange(4.0) + 1))

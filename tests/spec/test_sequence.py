@@ -82,12 +82,14 @@ def test_steps_expand_into_calls_with_their_sources() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "needle", "message"),
     [
-        ("      - call: backward", "      - call: backwrd", "call: backwrd", "did you mean `backward`"),
+        ("      - call: backward", "      - call: backwrd", "call: backwrd",
+         "did you mean `backward`"),
         ("carry: {cache: train.cache}", "carry: {cache: trian.cache}", "carry: {cache: trian",
          "did you mean `train`"),
         ("carry: {cache: train.cache}", "carry: {cache: train.nope}", "carry: {cache: train.nope",
          "neither an output nor a parameter of `forward`"),
-        ("          p.mode: train", "          x.mode: train", "x.mode", "not declared `kind: dict`"),
+        ("          p.mode: train", "          x.mode: train", "x.mode",
+         "not declared `kind: dict`"),
         ("          p.mode: test", "          p: {mode: test}", "p: {mode", "write its entries as"),
         ("          dout: [[1.0, 2.0]]", "          doubt: [[1.0, 2.0]]", "doubt",
          "did you mean `dout`"),

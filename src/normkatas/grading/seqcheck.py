@@ -27,7 +27,7 @@ from normkatas.grading.reference import Reference
 from normkatas.grading.sequence import prepare_sequence, reference_functions
 from normkatas.report.check import CheckReport, ReferenceProblem
 from normkatas.spec.inputs import MaterializedCase, materialize, materialize_sequences
-from normkatas.spec.locate import Locate, lines_of
+from normkatas.spec.locate import lines_of
 from normkatas.spec.model import Case, Kata
 
 
@@ -75,7 +75,7 @@ def check_sequences(
     ready = [i for i, (case, _, m) in enumerate(steps)
              if not case.hidden and _probe_ready(kata, dict(m.kwargs))]
     flagged = [i for i in ready if steps[i][0].probe]
-    chosen = (flagged or ready or [None])[0]
+    chosen = next(iter(flagged or ready), None)
     if chosen is not None and not any(c.spec.probe for c in plain):
         case, at, m = steps[chosen]
         steps[chosen] = (case, at, MaterializedCase(

@@ -198,7 +198,9 @@ def same_failure_key(case: CaseResult) -> tuple[object, ...]:
 
 def case_summary(case: CaseResult) -> str:
     """One line about a case: what differs, or the error."""
-    tail = f"; {departure_line(case.departure)}" if shows_departure(case) else ""
+    tail = ""
+    if case.departure is not None and shows_departure(case):
+        tail = f"; {departure_line(case.departure)}"
     if case.mismatches:
         return "; ".join(mismatch_summary(m) for m in case.mismatches) + tail
     if case.error is not None:
