@@ -321,7 +321,7 @@ class Kata(_Model):
     def signature(self) -> str:
         parts = []
         for p in self.params:
-            if p.default is msgspec.UNSET:
+            if p.default is msgspec.UNSET or p.kind == "dict":
                 parts.append(p.name)
             else:
                 parts.append(f"{p.name}={p.default!r}")
