@@ -193,3 +193,20 @@ def test_the_departing_call_is_diagnosed_as_one_call(prepared: PreparedKata) -> 
     assert reduced.probes == ()
     [diagnosis] = diagnose(reduced)
     assert diagnosis.id == "biased-running-variance"
+
+
+def test_a_step_view_is_a_property_of_the_students_results(prepared: PreparedKata) -> None:
+    seq = _seq(prepared, "output-statistics-in-training")
+    assert seq.case.steps[0].views  # the mean and standard deviation of out, per feature
+    calls = run_like_the_worker(seq, _student())
+    assert sequence_result(seq, KATA, calls, {}, "not-run").status == "passed"
+    [key] = calls
+    call = calls[key]
+    assert isinstance(call.value, SequenceValue)
+    out = call.value.items[0]
+    assert isinstance(out, ArrayValue) and out.array is not None
+    doubled = ArrayValue(out.array * 2, out.shape, out.dtype)
+    calls[key] = CallOutcome(key, "ok", SequenceValue("tuple", (doubled, *call.value.items[1:])))
+    result = sequence_result(seq, KATA, calls, {}, "not-run")
+    assert result.status == "failed"
+    assert [m.output for m in result.mismatches] == ["out.mean(over N)", "out.std(over N)"]

@@ -139,3 +139,17 @@ cases:
     assert kata.structure is not None and kata.structure.roles["training"] == "p.mode"
     bad = text.replace("running_mean: p.running_mean}", "running_mean: q.running_mean}")
     assert "`q.running_mean` is not a return value" in str(_error(bad))
+
+
+def test_a_step_compares_views_of_its_results() -> None:
+    views = """\
+        compare:
+          - {output: out, statistic: mean, over: [0], equals: 0.0}
+"""
+    text = (HEAD + TRAIN).replace("          p.mode: test\n", "          p.mode: test\n" + views)
+    [seq] = materialize_sequences(parse_kata(text))
+    assert [v.output for v in seq.steps[3].views] == ["out"]
+    bad = text.replace("{output: out, statistic", "{output: dx, statistic")
+    assert "`dx` is not a result of `forward`" in str(_error(bad))
+    both = text.replace("        compare:\n", "        outputs: [out]\n        compare:\n")
+    assert "either `outputs` or views" in str(_error(both))

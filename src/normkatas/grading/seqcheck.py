@@ -21,7 +21,13 @@ import msgspec
 import numpy as np
 
 from normkatas.grading.departure import step_case_name
-from normkatas.grading.flatview import flat_kata, flat_kwargs, flat_reference, has_flat_view
+from normkatas.grading.flatview import (
+    flat_kata,
+    flat_kwargs,
+    flat_name,
+    flat_reference,
+    has_flat_view,
+)
 from normkatas.grading.instructor import check_kata
 from normkatas.grading.reference import Reference
 from normkatas.grading.sequence import prepare_sequence, reference_functions
@@ -69,7 +75,10 @@ def check_sequences(
             if kwargs is None:
                 continue
             name = step_case_name(seq.name, step.index)
-            spec = msgspec.structs.replace(seq.spec, name=name, steps=None, args={}, probe=False)
+            views = [msgspec.structs.replace(v, output=flat_name(v.output) if flat else v.output)
+                     for v in step.views] if step.checked and step.views else None
+            spec = msgspec.structs.replace(seq.spec, name=name, steps=None, args={}, probe=False,
+                                           compare=views)
             steps.append((seq.spec, index[seq.name], MaterializedCase(spec, kwargs)))
     plain = [] if flat else materialize(kata)
     ready = [i for i, (case, _, m) in enumerate(steps)

@@ -221,6 +221,27 @@ def step_mismatches(
     return out
 
 
+def view_mismatches(
+    step: SequenceStep, reference: Results, mine: dict[str, ArrayValue],
+    kwargs: Mapping[str, Any], kata: Kata, tol: Tolerance, *, hidden: bool,
+) -> list[Mismatch]:
+    """A step's views (``compare:``), each of the student's result against the same
+    view of the reference's, or the value a property requires."""
+    from normkatas.grading.views import views_verdict
+    from normkatas.spec.views import layout_of
+
+    names = sorted({v.output for v in step.views})
+    missing = [n for n in names if n not in reference or mine.get(n) is None
+               or mine[n].array is None]
+    if missing:
+        return step_mismatches(step, reference, mine, tol, hidden=hidden, names=[
+            n for n in missing if n in reference])
+    yours = [np.asarray(mine[n].array) for n in names]
+    verdict = views_verdict(yours, [reference[n] for n in names], names, step.views, kwargs,
+                            layout_of(kata), tol, hidden=hidden)
+    return [msgspec.structs.replace(m, step=step.index + 1) for m in verdict.mismatches]
+
+
 def first_departure(
     seq: PreparedSequence, calls: Mapping[str, CallOutcome], tol: Tolerance
 ) -> tuple[int, list[str]] | None:
@@ -291,7 +312,11 @@ def sequence_result(
             error = ErrorInfo(kind="invalid-output", type="wrong-return-type")
             return msgspec.structs.replace(base, status="failed", error=error,
                                            departure=departure)
-        mismatches += step_mismatches(step, reference, mine, tol, hidden=spec.hidden)
+        if step.views:
+            mismatches += view_mismatches(step, reference, mine, seq.inputs[step.index], kata,
+                                          tol, hidden=spec.hidden)
+        else:
+            mismatches += step_mismatches(step, reference, mine, tol, hidden=spec.hidden)
     passed = not mismatches and not mutated
     if len(steps) == 1:  # one call: no call numbers to tell apart
         mismatches = [msgspec.structs.replace(m, step=None) for m in mismatches]

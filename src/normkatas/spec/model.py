@@ -198,6 +198,8 @@ class Step(_Model):
     NAME as the call left it (a dict it updated in place).  ``check``: compare
     this step's results with the reference's (default: only the last step).
     ``outputs``: which of its results (``y``, ``bn_param.running_var``).
+    ``compare``: views of its results instead (a slice, a statistic), as a
+    case's ``compare``; a view's ``output`` is a result's name.
     """
 
     name: Name | None = None
@@ -207,6 +209,7 @@ class Step(_Model):
     carry: dict[str, str] = msgspec.field(default_factory=dict)
     check: bool | None = None
     outputs: list[str] | None = None
+    compare: list[View] | None = None
 
 
 class Structure(_Model):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from normkatas.spec.model import Case, Function, Generator, Kata, Output, Param, Step
+from normkatas.spec.model import Case, Function, Generator, Kata, Output, Param, Step, View
 from normkatas.spec.typecheck import Fail, Path_, close_matches
 
 __all__ = ["SequenceStep", "Source", "expand", "function", "functions", "validate_steps"]
@@ -50,6 +50,8 @@ class SequenceStep:
     checked: bool
     outputs: tuple[str, ...] | None
     """The results a checked step compares (None: every result the reference has)."""
+    views: tuple[View, ...] = ()
+    """Views of its results a checked step compares instead (``compare:``)."""
 
 
 def functions(kata: Kata) -> dict[str, Function]:
@@ -192,6 +194,14 @@ def validate_steps(kata: Kata, index: int, case: Case, fail: Fail) -> None:
                 if name not in names and name.partition(".")[0] not in names:
                     fail((*spath, "outputs", o), f"`{name}` is not a result of `{fn.name}` "
                          f"({', '.join(f'`{n}`' for n in sorted(names))})")
+        for v, view in enumerate(step.compare or []):
+            names = _result_names(fn)
+            if view.output not in names and view.output.partition(".")[0] not in names:
+                fail((*spath, "compare", v, "output"),
+                     f"`{view.output}` is not a result of `{fn.name}` "
+                     f"({', '.join(f'`{n}`' for n in sorted(names))})")
+        if step.compare is not None and step.outputs is not None:
+            fail((*spath, "compare"), "a step compares either `outputs` or views (`compare`)")
         previous_args, previous_fn = args, fn.name
 
 
@@ -264,6 +274,7 @@ def expand(kata: Kata, case: Case, materialize: Any) -> list[SequenceStep]:
                 index=len(out), function=fn, kwargs=kwargs, carry=carry,
                 checked=bool(checked) and r == step.repeat - 1,
                 outputs=tuple(step.outputs) if step.outputs is not None else None,
+                views=tuple(step.compare or ()),
             ))
         last_call[s] = len(out) - 1
         previous_args, previous_fn = args, fn.name
