@@ -129,3 +129,17 @@ def test_the_sequence_alone_is_enough_for_the_diagnosis(course: Path, tmp_path: 
     [diagnosis] = result["diagnoses"]
     assert diagnosis["id"] == "biased-running-variance"
     assert diagnosis["cases"] == ["fifty-steps-then-evaluation (call 1)"]
+
+
+def test_a_file_with_both_functions_is_for_the_layer_kata(tmp_path: Path) -> None:
+    """With the guide's katas too, `batchnorm_forward` alone is the guide's port and
+    `batchnorm_forward` with `batchnorm_backward` the layer."""
+    guide = REPO / "docs" / "guide" / "katas"
+    both = tmp_path / "layer.py"
+    shutil.copy(LAYER / "right_cs231n_style.py", both)
+    proc = run_grade([both, "--katas-dir", guide, "--format", "json"], timeout=120)
+    assert json.loads(proc.stdout)["kata"] == "batchnorm-layer", proc.stderr
+    forward_only = tmp_path / "forward.py"
+    shutil.copy(REPO / "docs" / "guide" / "solutions" / "cs231n_batchnorm.py", forward_only)
+    proc = run_grade([forward_only, "--katas-dir", guide, "--format", "json"], timeout=120)
+    assert json.loads(proc.stdout)["kata"] == "cs231n-batchnorm", proc.stderr
