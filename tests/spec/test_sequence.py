@@ -153,3 +153,10 @@ def test_a_step_compares_views_of_its_results() -> None:
     assert "`dx` is not a result of `forward`" in str(_error(bad))
     both = text.replace("        compare:\n", "        outputs: [out]\n        compare:\n")
     assert "either `outputs` or views" in str(_error(both))
+
+
+def test_a_steps_generator_is_checked_like_a_cases() -> None:
+    text = (HEAD + TRAIN).replace("seed: 10}", "seed: 10, low: 1.0}")
+    err = _error(text)
+    assert "`low` has no effect on a `normal` generator" in str(err)
+    assert err.line == _line(text, "x: {generate")

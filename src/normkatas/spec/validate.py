@@ -192,6 +192,14 @@ def validate_kata(kata: Kata, raw: dict[str, Any], fail: Fail) -> None:
             fail((*path, "hidden"), "an example case cannot be hidden")
         if case.steps is not None:
             validate_steps(kata, i, case, fail)
+            for j, step in enumerate(case.steps):
+                for name, value in step.args.items():
+                    arg_path = (*path, "steps", j, "args", name)
+                    if isinstance(value, Generator):
+                        raw_args = raw["cases"][i]["steps"][j]["args"]
+                        _generator(value, raw_args[name], arg_path, fail)
+                    elif isinstance(value, list):
+                        array_shape(value, arg_path, fail)
             continue
         for name, value in case.args.items():
             arg_path = (*path, "args", name)
