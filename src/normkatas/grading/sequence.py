@@ -99,7 +99,7 @@ def _numeric(value: Any) -> np.ndarray | None:
     if isinstance(value, (str, bytes)) or value is None:
         return None
     try:
-        array = np.asarray(value)
+        array = np.array(value)
     except (TypeError, ValueError):
         return None
     return array if array.dtype.kind in "biuf" else None
@@ -109,8 +109,8 @@ def reference_results(fn: Function, outputs: Sequence[Any], kwargs: Mapping[str,
     """A step's results: outputs that are not opaque, and its dicts' numeric entries."""
     out: Results = {}
     for spec, value in zip(fn.returns, outputs, strict=True):
-        if not spec.opaque:
-            out[spec.name] = np.asarray(value)
+        if not spec.opaque:  # (copies: a later call may update a dict's arrays in place)
+            out[spec.name] = np.array(value)
     for p in fn.params:
         if p.kind == "dict" and isinstance(kwargs.get(p.name), dict):
             for key, value in kwargs[p.name].items():
@@ -148,7 +148,7 @@ def prepare_sequence(
         mine = reference_results(fn, outs, kwargs)
         results.append(mine)
         opaque = any(o.opaque for o in fn.returns)
-        returned.append(None if opaque else tuple(np.asarray(o) for o in outs))
+        returned.append(None if opaque else tuple(np.array(o) for o in outs))
         calls.append(_call(case, step, mine))
     return PreparedSequence(case, tuple(calls), tuple(inputs), tuple(results), tuple(returned))
 
