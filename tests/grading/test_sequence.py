@@ -210,3 +210,22 @@ def test_a_step_view_is_a_property_of_the_students_results(prepared: PreparedKat
     result = sequence_result(seq, KATA, calls, {}, "not-run")
     assert result.status == "failed"
     assert [m.output for m in result.mismatches] == ["out.mean(over N)", "out.std(over N)"]
+
+
+def test_a_returned_dict_is_compared_entry_by_entry() -> None:
+    from normkatas.grading.sequence import reference_results, step_mismatches, student_results
+    from normkatas.spec.model import Function, Output, Param, Tolerance
+    from normkatas.spec.sequence import SequenceStep
+
+    fn = Function(name="stats", params=[Param(name="x")],
+                  returns=[Output(name="s"), Output(name="cache", opaque=True)])
+    ref = reference_results(fn, [{"mean": np.ones(2), "name": "text"}, object()], {})
+    assert set(ref) == {"s.mean"}
+    mine = student_results(SequenceValue("tuple", (DictValue((
+        ("mean", ArrayValue(np.array([1.0, 3.0]), (2,), "<f8")),
+        ("extra", ArrayValue(np.zeros(1), (1,), "<f8")),
+    )),)), fn)
+    assert mine is not None and set(mine) == {"s.mean", "s.extra"}
+    step = SequenceStep(0, fn, {}, {}, True, None)
+    [m] = step_mismatches(step, ref, mine, Tolerance(), hidden=False)
+    assert (m.output, m.mismatched, m.step) == ("s.mean", 1, 1)

@@ -109,7 +109,12 @@ def reference_results(fn: Function, outputs: Sequence[Any], kwargs: Mapping[str,
     """A step's results: outputs that are not opaque, and its dicts' numeric entries."""
     out: Results = {}
     for spec, value in zip(fn.returns, outputs, strict=True):
-        if not spec.opaque:  # (copies: a later call may update a dict's arrays in place)
+        if spec.opaque:
+            continue
+        if isinstance(value, dict):  # a dict returned: its numeric entries, one by one
+            out.update({f"{spec.name}.{k}": a for k, v in value.items()
+                        if (a := _numeric(v)) is not None})
+        else:  # (copies: a later call may update a dict's arrays in place)
             out[spec.name] = np.array(value)
     for p in fn.params:
         if p.kind == "dict" and isinstance(kwargs.get(p.name), dict):
@@ -178,7 +183,10 @@ def student_results(value: Value | None, fn: Function) -> dict[str, ArrayValue] 
         return None
     out: dict[str, ArrayValue] = {}
     for (kind, what), item in zip(send, value.items, strict=True):
-        if kind == "out":
+        if kind == "out" and isinstance(item, DictValue):
+            name = fn.returns[int(what)].name
+            out.update({f"{name}.{k}": v for k, v in item.items if isinstance(v, ArrayValue)})
+        elif kind == "out":
             if not isinstance(item, ArrayValue):
                 return None
             out[fn.returns[int(what)].name] = item
