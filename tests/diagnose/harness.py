@@ -28,12 +28,14 @@ from normkatas.grading.prepare import build_result, diagnosis_input, make_jobs
 from normkatas.grading.prepare import prepare as prepare_kata
 from normkatas.grading.prepared import PreparedKata
 from normkatas.report.result import CaseResult, Diagnosis, Result
+from normkatas.sandbox import steps
 from normkatas.sandbox.capture import MAX_DEPTH
-from normkatas.sandbox.codec import hidden_reduction
+from normkatas.sandbox.codec import fresh_copy, hidden_reduction
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
     CallOutcome,
+    DictValue,
     ExceptionInfo,
     Job,
     NoneValue,
@@ -105,6 +107,8 @@ def to_value(obj: Any, depth: int = 0) -> Value:
     if isinstance(obj, (tuple, list)) and depth < MAX_DEPTH:  # (sandbox/capture.py)
         kind: Literal["tuple", "list"] = "tuple" if isinstance(obj, tuple) else "list"
         return SequenceValue(kind, tuple(to_value(o, depth + 1) for o in obj))
+    if isinstance(obj, dict) and depth < MAX_DEPTH and all(type(k) is str for k in obj):
+        return DictValue(tuple((k, to_value(v, depth + 1)) for k, v in obj.items()))
     return OtherValue(type(obj).__name__, repr(obj)[:80])
 
 
@@ -124,16 +128,36 @@ def _import(path: Path, name: str) -> Any:
     return module
 
 
-def _call(fn: Callable[..., Any], call: Call, path: Path) -> CallOutcome:
-    kwargs = {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in call.kwargs.items()}
+Kept = dict[str, tuple[Any, dict[str, Any], int]]
+
+
+def _call(
+    fn: Callable[..., Any], call: Call, path: Path, module: Any = None, kept: Kept | None = None
+) -> CallOutcome:
+    """One call as the worker makes it; a sequence step with the worker's own helpers
+    (`normkatas.sandbox.steps`): carried arguments, another function, chosen results."""
+    kwargs = {k: fresh_copy(v) for k, v in call.kwargs.items()}
     before = {k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)}
+    step = call.step
     try:
+        if step is not None:
+            spec = {n: [c.call, c.kind, c.name, c.index] for n, c in step.carry.items()}
+            try:
+                carried = steps.carried(kept if kept is not None else {}, spec)
+            except steps.NotRun:
+                return CallOutcome(call.key, "not-run")
+            steps.apply(kwargs, carried)
+            fn = steps.function(module, step.function, fn)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             value = fn(**kwargs)
     except Exception as exc:
         info = ExceptionInfo(type(exc).__name__, str(exc), _frames(exc, path))
         return CallOutcome(call.key, "exception", exception=info)
+    if step is not None:
+        if kept is not None:
+            kept[call.key] = (value, kwargs, step.outputs)
+        value = steps.select(value, kwargs, [list(s) for s in step.send], step.outputs)
     mutated = tuple(
         k for k, v in before.items()
         if not np.array_equal(v, kwargs[k], equal_nan=v.dtype.kind == "f")
@@ -166,7 +190,8 @@ def run_outcome(kata: Kata, calls: Sequence[Call], path: Path) -> RunOutcome:
     fn = getattr(module, kata.entry, None)
     if not callable(fn):
         return RunOutcome("missing-function", defined_functions=_defined(source))
-    return RunOutcome("ok", calls=tuple(_call(fn, c, path) for c in calls),
+    kept: Kept = {}
+    return RunOutcome("ok", calls=tuple(_call(fn, c, path, module, kept) for c in calls),
                       defined_functions=_defined(source))
 
 

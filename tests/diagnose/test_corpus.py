@@ -78,6 +78,8 @@ def test_right_solution_fits_the_right_formula(path: Path) -> None:
     if observed is not None:
         kwargs = ctx.probe("base")[0].kwargs
         assert formula_step.same(observed, ctx.expected, kwargs)
+    if not ctx.cases:  # only sequence cases: `grade check` fits the right formula per call
+        return
     outcome = fit(ctx, all_stages(ctx), [(ctx.expected, 0)])
     assert outcome.best is not None and outcome.best.deviations == ()
 

@@ -61,6 +61,8 @@ def case_params() -> list[Any]:
     params = []
     for kata_id in KATA_IDS:
         for case in kata(kata_id).cases:
+            if case.steps is not None:  # a sequence: test_the_layer_katas_sequences_match_torch
+                continue
             params.append(pytest.param(kata_id, case.name, id=f"{kata_id}/{case.name}"))
     return params
 
@@ -168,6 +170,23 @@ def torch_batchnorm_backward(torch: Any, kw: Mapping[str, Any]) -> list[np.ndarr
     return _numpy(x.grad, g.grad, b.grad)
 
 
+def torch_batchnorm_layer(torch: Any, kw: Mapping[str, Any]) -> list[np.ndarray]:
+    """One forward call with its bn_param: out, and the running statistics after it
+    (absent ones start from zeros, as the kata says)."""
+    F = torch.nn.functional
+    x = _x(torch, kw["x"])
+    g, b = _as_dtype(torch, kw["gamma"], x), _as_dtype(torch, kw["beta"], x)
+    p = kw["bn_param"]
+    zeros = np.zeros(x.shape[1])
+    running_mean = _as_dtype(torch, p.get("running_mean", zeros), x)
+    running_var = _as_dtype(torch, p.get("running_var", zeros), x)
+    y = F.batch_norm(
+        x, running_mean, running_var, g, b, training=p["mode"] == "train",
+        momentum=p.get("momentum", 0.1), eps=p.get("eps", 1e-5),
+    )  # fmt: skip
+    return _numpy(y, running_mean, running_var)
+
+
 TORCH: dict[str, Callable[[Any, Mapping[str, Any]], list[np.ndarray]]] = {
     "batchnorm-bchw": torch_batchnorm_bchw,
     "layernorm-bchw": torch_layernorm_bchw,
@@ -177,6 +196,7 @@ TORCH: dict[str, Callable[[Any, Mapping[str, Any]], list[np.ndarray]]] = {
     "batchnorm-fc": torch_batchnorm_fc,
     "batchnorm-train-eval": torch_batchnorm_train_eval,
     "batchnorm-backward": torch_batchnorm_backward,
+    "batchnorm-layer": torch_batchnorm_layer,  # per call of its sequences (below)
 }
 
 
@@ -563,3 +583,32 @@ def test_references_run_on_large_inputs() -> None:
     ]
     for call in calls:
         call()  # an element loop would take minutes (the suite's own timeout catches it)
+
+
+@pytest.mark.torch
+def test_the_layer_katas_sequences_match_torch(torch: Any) -> None:
+    """Every call of every sequence of `batchnorm-layer`: the forward pass against
+    F.batch_norm with running buffers, the backward pass against autograd on the
+    forward call whose cache it reads."""
+    from normkatas.grading.sequence import prepare_sequence, reference_functions
+    from normkatas.spec.inputs import materialize_sequences
+
+    k = kata("batchnorm-layer")
+    functions = reference_functions(k, [SOLUTIONS_DIR], reference("batchnorm-layer").function)
+    for seq in materialize_sequences(k):
+        prepared = prepare_sequence(seq, functions)
+        for step in seq.steps:
+            kw = prepared.inputs[step.index]
+            got = prepared.results[step.index]
+            if step.function.name == "batchnorm_forward":
+                out, mean, var = torch_batchnorm_layer(torch, kw)
+                assert_outputs_close(
+                    [got["out"], got["bn_param.running_mean"], got["bn_param.running_var"]],
+                    [out, mean, var], ["out", "running_mean", "running_var"], RTOL64, ATOL64)
+                continue
+            source = prepared.inputs[step.carry["cache"].step]
+            theirs = torch_batchnorm_backward(torch, {
+                "x": source["x"], "gamma": source["gamma"], "dout": kw["dout"],
+                "epsilon": source["bn_param"].get("eps", 1e-5)})
+            assert_outputs_close([got["dx"], got["dgamma"], got["dbeta"]], theirs,
+                                 ["dx", "dgamma", "dbeta"], RTOL64, ATOL64)

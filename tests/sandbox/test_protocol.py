@@ -33,6 +33,7 @@ from normkatas.sandbox.protocol import (
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
+    DictValue,
     Job,
     NoneValue,
     OtherValue,
@@ -190,7 +191,7 @@ def test_fresh_copy_is_writable_and_independent() -> None:
     assert got["X"][0] == 1 and got["t"][0][0] == 1
 
 
-@pytest.mark.parametrize("bad", [np.array([object()]), np.array(["a"]), {"a": 1}, object()])
+@pytest.mark.parametrize("bad", [np.array([object()]), np.array(["a"]), {"a": object()}, object()])
 def test_encode_job_refuses_what_it_cannot_send(bad: Any) -> None:
     with pytest.raises(TypeError):
         codec.encode_job(Job(Path("s.py"), "f", [Call("k", {"x": bad})]))
@@ -302,7 +303,10 @@ def test_non_numeric_arrays_are_refused(value: np.ndarray, dtype: str) -> None:
 
 
 def test_other_values_and_hostile_repr() -> None:
-    assert _round_trip({"a": 1}) == OtherValue("dict", "{'a': 1}")
+    got = _round_trip({"a": 1})  # a dict with text keys: its values, one by one
+    assert isinstance(got, DictValue) and [k for k, _ in got.items] == ["a"]
+    assert isinstance(got.get("a"), ArrayValue)
+    assert isinstance(_round_trip({1: "a"}), OtherValue)  # other keys: text only
     bad = _round_trip(_BadRepr())
     assert isinstance(bad, OtherValue) and bad.text == "<repr failed>"
     assert bad.type_name.endswith("_BadRepr")

@@ -168,7 +168,7 @@ def test_bundled_katas_materialize_the_same_twice() -> None:
     katas = catalogue.all()
     for k in katas:
         first, cases = materialize(k), materialize(k)
-        assert len(cases) == len(k.cases)
+        assert len(cases) == sum(c.steps is None for c in k.cases)  # sequences: their own
         for a, case in zip(first, cases, strict=True):
             assert list(case.kwargs) == [p.name for p in k.params]
             for name, value in case.kwargs.items():

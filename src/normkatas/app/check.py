@@ -75,6 +75,10 @@ def check_one(kata: Kata, solutions: Sequence[Path], file: Path | None = None) -
         reference = load_reference(kata, solutions)
     except ReferenceFailure as exc:  # a finding like the others: with file and line
         return _no_reference(kata, shown, str(exc))
+    if any(c.steps is not None for c in kata.cases):
+        from normkatas.grading.seqcheck import check_sequences
+
+        return check_sequences(kata, solutions, reference, shown)
     return check_kata(kata, reference, materialize(kata), file=shown)
 
 

@@ -53,7 +53,7 @@ def _def_lines(kata: Kata) -> list[str]:
     parts = []
     for param in kata.params:
         name = _identifier(param.name, "parameter")
-        if param.default is msgspec.UNSET:
+        if param.default is msgspec.UNSET or param.kind == "dict":
             parts.append(name)
         else:
             parts.append(f"{name}={format_default(param.default)}")
@@ -102,6 +102,8 @@ def _function_docstring(kata: Kata) -> list[str]:
             doc = param.doc
             if param.default is not msgspec.UNSET:
                 default = f"(default {format_default(param.default)})"
+                if param.kind == "dict":  # a dict: the entries it has when left out
+                    default = f"(a dict; entries left out: {format_default(param.default)})"
                 doc = f"{doc} {default}" if doc else default
             lines += _entry_lines(param.name, doc, ind)
         lines.append("")
@@ -130,7 +132,8 @@ def starter_source(kata: Kata) -> str:
     header = [
         f'"""Kata {kata.id}: {title}.',
         "",
-        f"Implement {kata.entry} below, then run `grade` on this file.",
+        f"Implement {' and '.join([kata.entry, *(f.name for f in kata.functions)])} below,"
+        " then run `grade` on this file.",
         f"Read the statement again with `grade --show {kata.id}`.",
         '"""',
         "",
@@ -140,6 +143,10 @@ def starter_source(kata: Kata) -> str:
         *def_lines,
     ]
     body = [f'    raise NotImplementedError("{kata.entry}: write your solution here")']
+    for fn in kata.functions:  # the other functions sequence cases call
+        view = msgspec.structs.replace(kata, entry=fn.name, params=fn.params,
+                                       returns=fn.returns, title=fn.doc or fn.name)
+        body += ["", "", *_function_lines(view)]
     source = "\n".join([*header, *_function_docstring(kata), *body]) + "\n"
     try:
         ast.parse(source)

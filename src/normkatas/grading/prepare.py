@@ -22,6 +22,7 @@ import numpy as np
 from normkatas._version import __version__
 from normkatas.grading.prepared import PreparedKata
 from normkatas.grading.reference import load_reference
+from normkatas.grading.sequence import in_kata_order, prepare_sequences, sequence_result
 from normkatas.grading.timing import PERFORMANCE_RUNS, fail_slow, performance_limits, performance_of
 from normkatas.grading.verdicts import RUN_FAILURES, captured, case_result, file_names, redact
 from normkatas.report.result import CaseResult, Diagnosis, Result, Status
@@ -63,7 +64,9 @@ def prepare(
 
         probes = list(plan_probes(kata, cases, memo))
     chosen = performance_limits(kata, kata_limits(kata, limits), seconds)
-    return PreparedKata(kata, cases, reference, outputs, probes, chosen, seconds, memo)
+    sequences = prepare_sequences(kata, solutions_dirs, reference.function)
+    return PreparedKata(kata, cases, reference, outputs, probes, chosen, seconds, memo,
+                        sequences=sequences)
 
 
 def kata_limits(kata: Kata, override: Limits | None) -> Limits:
@@ -108,7 +111,9 @@ def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
                 if p.max_result_bytes is None else p
                 for p in prepared.probes
             ]
-            prepared.job_calls[hidden] = (*graded, *probes, *timed)
+            steps = [c for s in prepared.sequences if s.case.spec.hidden == hidden
+                     for c in s.calls]
+            prepared.job_calls[hidden] = (*graded, *steps, *probes, *timed)
     entry = prepared.kata.entry
     jobs = [Job(submission, entry, prepared.job_calls[False], prepared.limits)]
     if prepared.job_calls[True]:
@@ -144,6 +149,12 @@ def build_result(
     ]
     if performance is not None and performance.slow and affects:
         results = [fail_slow(r) if r.name == performance.case else r for r in results]
+    single = results
+    if prepared.sequences:
+        not_run = visible.status if visible.status in RUN_FAILURES else "not-run"
+        results = in_kata_order(kata, [*results, *(
+            sequence_result(s, kata, calls, files, not_run) for s in prepared.sequences
+        )])
     status: Status
     returned = any(r.status != "error" for r in results)
     if run_failure is not None or (results and not returned):
@@ -155,7 +166,8 @@ def build_result(
 
     diagnoses: list[Diagnosis] = []
     if diagnose and status != "passed":
-        diagnoses = _diagnose(prepared, results, visible, hidden, submission, display_name)
+        diagnoses = _diagnose(prepared, single, visible, hidden, submission, display_name,
+                              results)
 
     warnings = list(dict.fromkeys([*visible.warnings, *(hidden.warnings if hidden else ())]))
     return Result(
@@ -278,12 +290,16 @@ def _diagnose(
     hidden: RunOutcome | None,
     submission: Path,
     display_name: str,
+    every: Sequence[CaseResult] = (),
 ) -> list[Diagnosis]:
     from normkatas.diagnose import diagnose
 
-    return list(diagnose(
-        diagnosis_input(prepared, results, visible, hidden, submission, display_name)
-    ))
+    inp = diagnosis_input(prepared, results, visible, hidden, submission, display_name)
+    if not prepared.sequences:
+        return list(diagnose(inp))
+    from normkatas.grading.departure import finish, with_departures
+
+    return finish(list(diagnose(with_departures(inp, prepared, every))), prepared.kata)
 
 
 def diagnosis_input(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from normkatas.grading.reference import Reference
+from normkatas.grading.sequence import PreparedSequence
 from normkatas.sandbox.types import Call, Limits
 from normkatas.spec.inputs import MaterializedCase
 from normkatas.spec.model import Kata
@@ -29,6 +30,8 @@ class PreparedKata:
     """What the diagnosis computes once per kata (see `DiagnosisInput.memo`)."""
     descriptions: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     """Case -> its inputs described (``CaseResult.inputs``), filled on first use."""
+    sequences: list[PreparedSequence] = field(default_factory=list)
+    """The sequence cases (`normkatas.grading.sequence`); ``cases`` has the others."""
     job_calls: dict[bool, tuple[Call, ...]] = field(default_factory=dict, repr=False)
     """hidden? -> the calls of that job: one tuple for every submission (the sandbox
     encodes a tuple it has seen before only once)."""

@@ -18,6 +18,7 @@ from normkatas.grading.compare import compare_case
 from normkatas.report.result import Captured, CaseResult, ErrorInfo, Frame
 from normkatas.sandbox.types import (
     CallOutcome,
+    DictValue,
     ExceptionInfo,
     OtherValue,
     RunOutcome,
@@ -150,6 +151,8 @@ def redact_value(value: Value) -> Value:
         return OtherValue(value.type_name if value.type_name in _BUILTIN_TYPES else "object")
     if isinstance(value, SequenceValue):
         return dataclasses.replace(value, items=tuple(redact_value(v) for v in value.items))
+    if isinstance(value, DictValue):
+        return DictValue(tuple((k, redact_value(v)) for k, v in value.items))
     return value
 
 

@@ -322,6 +322,8 @@ def case_block(
                 lines += mismatch_block(m, indent, verbose)
             else:
                 lines += wrap(indent, v.mismatch_summary(m), indent + "  ")
+    if case.departure is not None and v.shows_departure(case):
+        lines += wrap(indent + "note: ", v.departure_line(case.departure), indent + "  ")
     if case.mutated:
         names = ", ".join(clean_line(n) for n in case.mutated)
         lines += wrap(indent + "note: ", f"your function changed its argument {names} in place",

@@ -14,6 +14,7 @@ from normkatas.render._sanitize import clean, clean_line
 from normkatas.report.result import (
     Captured,
     CaseResult,
+    Departure,
     Diagnosis,
     ErrorInfo,
     Mismatch,
@@ -197,10 +198,13 @@ def same_failure_key(case: CaseResult) -> tuple[object, ...]:
 
 def case_summary(case: CaseResult) -> str:
     """One line about a case: what differs, or the error."""
+    tail = ""
+    if case.departure is not None and shows_departure(case):
+        tail = f"; {departure_line(case.departure)}"
     if case.mismatches:
-        return "; ".join(mismatch_summary(m) for m in case.mismatches)
+        return "; ".join(mismatch_summary(m) for m in case.mismatches) + tail
     if case.error is not None:
-        return error_phrase(case.error, hidden=case.hidden)
+        return error_phrase(case.error, hidden=case.hidden) + tail
     return STATUS_LABEL[case.status].lower()
 
 
@@ -231,9 +235,30 @@ def later_diagnoses(result: Result) -> list[Diagnosis]:
     return [d for d in result.diagnoses if id(d) not in first]
 
 
+def output_label(m: Mismatch) -> str:
+    """The output's name, and in a sequence case the call it came from."""
+    name = clean_line(m.output)
+    return name if m.step is None else f"{name} (call {m.step})"
+
+
+def shows_departure(case: CaseResult) -> bool:
+    """A sequence case of several calls that failed: which call departs is worth a line."""
+    return case.departure is not None and case.departure.steps > 1 and not case.hidden
+
+
+def departure_line(d: Departure) -> str:
+    """Where a sequence case first leaves the reference."""
+    where = f"call {d.step} of {d.steps} ({clean_line(d.function)})"
+    if not d.outputs:
+        return f"first departs at {where}: the call did not return its outputs"
+    names = ", ".join(clean_line(n) for n in d.outputs)
+    earlier = "; every call before it agreed with the reference" if d.step > 1 else ""
+    return f"first departs at {where}: {names}{earlier}"
+
+
 def mismatch_lines(m: Mismatch) -> list[str]:
     """What differs in one output, as short lines (no indentation)."""
-    name = clean_line(m.output)
+    name = output_label(m)
     lines = [f"{name}: {m.mismatched} of {m.total} elements differ"]
     lines.append(
         f"max abs diff {fmt_num(m.max_abs_diff, 4)}, max rel diff {fmt_num(m.max_rel_diff, 4)}"
@@ -253,7 +278,7 @@ def mismatch_lines(m: Mismatch) -> list[str]:
 
 def mismatch_summary(m: Mismatch) -> str:
     """One line for a case shown briefly: what differs and by how much at most."""
-    name = clean_line(m.output)
+    name = output_label(m)
     if m.shape_yours is not None and m.shape_yours != m.shape_reference:
         return (f"{name}: shape {fmt_tuple(m.shape_yours)} where the reference has"
                 f" {fmt_tuple(m.shape_reference)}")

@@ -33,7 +33,9 @@ def example_view(case: Case) -> dict[str, Any]:
     return {
         "name": case.name,
         "note": case.note,
-        "args": [(k, _value(v)) for k, v in case.args.items()],
+        # (a sequence case: the arguments of its first step)
+        "args": [(k, _value(v)) for k, v in (
+            case.steps[0].args if case.steps else case.args).items()],
         "expected": [(k, _value(v)) for k, v in (case.expected or {}).items()],
     }
 

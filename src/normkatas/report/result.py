@@ -49,6 +49,8 @@ class Mismatch(_Model, kw_only=True):
     non_finite: int = 0
     rows: list[Row] = msgspec.field(default_factory=list)
     """The first few mismatched elements; empty for hidden cases."""
+    step: int | None = None
+    """In a sequence case: the call (counted from 1) whose result this is."""
 
 
 class Frame(_Model, kw_only=True):
@@ -98,6 +100,20 @@ class CaseResult(_Model, kw_only=True):
     error: ErrorInfo | None = None
     mutated: list[str] = msgspec.field(default_factory=list)
     duration_ms: float = 0.0
+    departure: Departure | None = None
+    """A failing sequence case: the first call whose results leave the reference's."""
+
+
+class Departure(_Model, kw_only=True):
+    """The first call of a sequence case that departs from the reference: every
+    earlier call agreed within tolerance, so this one had the reference's inputs."""
+
+    step: int
+    """Counted from 1."""
+    steps: int
+    function: str
+    outputs: list[str] = msgspec.field(default_factory=list)
+    """The results that differ there; empty when the call itself failed."""
 
 
 class Evidence(_Model, kw_only=True):

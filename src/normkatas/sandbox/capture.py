@@ -116,7 +116,21 @@ class ResultEncoder:
             return self._other(obj)
         if issubclass(t, (tuple, list)):
             return self._sequence(obj, depth)  # type: ignore[arg-type]
+        if issubclass(t, dict):
+            return self._dict(obj, depth)  # type: ignore[arg-type]
         return self._other(obj)
+
+    def _dict(self, obj: dict[Any, Any], depth: int) -> dict[str, Any]:
+        """A dict with text keys, read with dict's own methods (not the object's)."""
+        size = dict.__len__(obj)
+        if depth >= MAX_DEPTH or size > MAX_ITEMS or self.nodes + size > MAX_NODES:
+            return {"t": "other", "type": type_name(obj), "text": f"a dict of {size} items"}
+        keys = list(dict.keys(obj))
+        if not all(type(k) is str for k in keys):
+            return self._other(obj)
+        items = [[clean(k, 200), self.encode(dict.__getitem__(obj, k), depth + 1)]
+                 for k in keys]
+        return {"t": "dict", "items": items}
 
     def _other(self, obj: object) -> dict[str, Any]:
         return {"t": "other", "type": type_name(obj), "text": safe_repr(obj)}

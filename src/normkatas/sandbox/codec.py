@@ -25,6 +25,7 @@ from normkatas.sandbox.types import (
     Call,
     CallOutcome,
     CallStatus,
+    DictValue,
     ExceptionInfo,
     Job,
     NoneValue,
@@ -32,6 +33,7 @@ from normkatas.sandbox.types import (
     RunOutcome,
     RunStatus,
     SequenceValue,
+    Step,
     TraceFrame,
     Value,
 )
@@ -45,6 +47,7 @@ _ndarray = np.ndarray
 NUMERIC_KINDS = "biufc"
 MAX_DEPTH = 16
 MAX_DIMS = 64
+MAX_DICT_ITEMS = 1024
 _DTYPE_RE = re.compile(r"[<>|=]?[biufc][0-9]{1,2}")
 _CALL_STATUSES = frozenset(get_args(CallStatus))
 _RUN_STATUSES = frozenset(get_args(RunStatus))
@@ -121,6 +124,8 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
         if isinstance(v, (tuple, list)):
             kind = "tuple" if isinstance(v, tuple) else "list"
             return {"t": "seq", "kind": kind, "items": [value(x, depth + 1) for x in v]}
+        if isinstance(v, dict):
+            return {"t": "dict", "items": [[str(k), value(x, depth + 1)] for k, x in v.items()]}
         raise TypeError(f"cannot send a {type(v).__name__} to the sandbox")
 
     calls = [
@@ -131,6 +136,7 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
             **({"discard": True} if c.discard else {}),
             **({"repeat": c.repeat, "fast_enough": c.fast_enough} if c.repeat != 1 else {}),
             **({"max_bytes": int(c.max_result_bytes)} if c.max_result_bytes is not None else {}),
+            **({"step": _encode_step(c.step)} if c.step is not None else {}),
         }
         for c in job_calls
     ]
@@ -139,6 +145,15 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
             _ENCODED.pop(next(iter(_ENCODED)))
         _ENCODED[id(job_calls)] = (job_calls, calls, parts)
     return calls, parts
+
+
+def _encode_step(step: Step) -> dict[str, Any]:
+    return {
+        "function": step.function,
+        "outputs": step.outputs,
+        "send": [[kind, what] for kind, what in step.send],
+        "carry": {name: [c.call, c.kind, c.name, c.index] for name, c in step.carry.items()},
+    }
 
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -176,6 +191,8 @@ def decode_arguments(spec: Mapping[str, Any], payload: memoryview) -> Any:
     if kind == "seq":
         items = [decode_arguments(x, payload) for x in spec["items"]]
         return tuple(items) if spec["kind"] == "tuple" else items
+    if kind == "dict":
+        return {str(k): decode_arguments(x, payload) for k, x in spec["items"]}
     dtype = _dtype(spec["dtype"])
     shape = tuple(spec["shape"])
     count = math.prod(shape)
@@ -194,6 +211,8 @@ def fresh_copy(template: Any) -> Any:
     if isinstance(template, (tuple, list)):
         items = [fresh_copy(x) for x in template]
         return tuple(items) if isinstance(template, tuple) else items
+    if isinstance(template, dict):
+        return {k: fresh_copy(x) for k, x in template.items()}
     return template
 
 
@@ -263,6 +282,13 @@ def _decode_value(obj: Any, region: memoryview, depth: int) -> Value:
             raise MalformedError("bad sequence kind")
         items = tuple(_decode_value(x, region, depth + 1) for x in _get(obj, "items", list))
         return SequenceValue(seq_kind, items)
+    if kind == "dict":
+        pairs = []
+        for pair in _get(obj, "items", list)[:MAX_DICT_ITEMS]:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise MalformedError("bad dict item")
+            pairs.append((clean_text(pair[0], 200), _decode_value(pair[1], region, depth + 1)))
+        return DictValue(tuple(pairs))
     if kind != "array":
         raise MalformedError(f"unknown value kind {kind[:40]!r}")
     shape = _shape(obj)
@@ -391,13 +417,19 @@ _BUILTIN_EXCEPTIONS = frozenset(
 )
 
 
-def _redact_value(value: Value | None) -> Value | None:
+def _redact_value(value: Value | None, keys: frozenset[str] = frozenset()) -> Value | None:
+    """No text of the submission's: reprs go, and of a dict only the keys the grader
+    reads stay (a key is text the submission chose)."""
     if isinstance(value, OtherValue):
         name = value.type_name if value.type_name in ("str", "dict", "set", "bytes") else "object"
         return OtherValue(name)
     if isinstance(value, SequenceValue):
-        items = tuple(_redact_value(v) or NoneValue() for v in value.items)
+        items = tuple(_redact_value(v, keys) or NoneValue() for v in value.items)
         return dataclasses.replace(value, items=items)
+    if isinstance(value, DictValue):
+        return DictValue(tuple(
+            (k, _redact_value(v, keys) or NoneValue()) for k, v in value.items if k in keys
+        ))
     return value
 
 
@@ -408,13 +440,15 @@ def hidden_reduction(job: Job) -> Callable[[RunOutcome], RunOutcome] | None:
         return None
     timed = frozenset(c.key for c in job.calls if c.group == "performance")
     names = frozenset(name for c in job.calls for name in c.kwargs)
-    return lambda outcome: redact_hidden(outcome, timed, names)
+    keys = frozenset(k for c in job.calls if c.step is not None for k in c.step.keys)
+    return lambda outcome: redact_hidden(outcome, timed, names, keys)
 
 
 def redact_hidden(
     outcome: RunOutcome,
     timed: frozenset[str] = frozenset(),
     arg_names: frozenset[str] = frozenset(),
+    dict_keys: frozenset[str] = frozenset(),
 ) -> RunOutcome:
     """A hidden job's outcome: its arrays and statuses, nothing the submission wrote
     (output, warnings, messages, frames, names); durations only for performance calls
@@ -428,7 +462,8 @@ def redact_hidden(
             exc = ExceptionInfo(type=kind, message="")
         duration = c.duration if c.key in timed else 0.0
         mutated = tuple(sorted(arg_names.intersection(c.mutated)))
-        return CallOutcome(c.key, c.status, _redact_value(c.value), exc, mutated, duration)
+        value = _redact_value(c.value, dict_keys)
+        return CallOutcome(c.key, c.status, value, exc, mutated, duration)
 
     error = outcome.error
     if error is not None:

@@ -17,7 +17,8 @@ import time
 from normkatas.sandbox.protocol import Buffer, Header
 from normkatas.sandbox.types import Limits, run_order
 
-WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed"})
+WORKER_STATUSES = frozenset({"ok", "exception", "memory-limit", "crashed", "not-run"})
+"""("not-run": a step of a sequence case whose earlier call did not finish.)"""
 IMPORT_STATUSES = frozenset(
     {"syntax-error", "import-error", "missing-function", "memory-limit", "crashed"}
 )

@@ -72,6 +72,41 @@ class Call:
     """The most array bytes this call may return (derived from the reference's outputs);
     larger arrays are refused by size before the grader reads them.  None: only the
     run's limits apply."""
+    step: Step | None = None
+    """A step of a sequence case: another function, arguments carried from earlier
+    calls of the same job, and only chosen results sent back (see `Step`)."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An argument taken from an earlier call of the same job, in the worker: that
+    call's output number ``index`` (``kind == "out"``) or its argument ``name`` as
+    the call left it (``"arg"``).  The value never leaves the worker."""
+
+    call: str
+    kind: Literal["out", "arg"]
+    name: str = ""
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    """How a call of a sequence case differs from a plain one.
+
+    ``function``: the submission's function to call.  ``carry``: parameters whose
+    values the worker takes from earlier calls (which it keeps while the job runs).
+    ``outputs``: how many values the function returns.  ``send``: what comes back,
+    as a tuple: ``("out", i)`` the output number i, ``("arg", name)`` an argument
+    as the call left it (a dict updated in place); opaque values (a cache) are
+    not listed and never leave the worker.  ``keys``: the dict keys the grader
+    reads (a hidden job's other keys are dropped).
+    """
+
+    function: str
+    outputs: int
+    send: tuple[tuple[str, int | str], ...]
+    carry: Mapping[str, Carried] = field(default_factory=dict)
+    keys: frozenset[str] = frozenset()
 
 
 def result_budget(*arrays: Any) -> int:
@@ -83,6 +118,8 @@ def result_budget(*arrays: Any) -> int:
             total += value.nbytes
         elif isinstance(value, (tuple, list)):
             total += result_budget(*value) - 64 * 1024
+        elif isinstance(value, dict):
+            total += result_budget(*value.values()) - 64 * 1024
     return 4 * total + 64 * 1024
 
 
@@ -133,6 +170,19 @@ class SequenceValue:
 
 
 @dataclass(frozen=True)
+class DictValue:
+    """A dict with text keys (a ``bn_param`` as a call left it)."""
+
+    items: tuple[tuple[str, Value], ...]
+
+    def get(self, key: str) -> Value | None:
+        for k, v in self.items:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
 class OtherValue:
     """Anything else: its type name and a truncated repr, as text."""
 
@@ -140,7 +190,7 @@ class OtherValue:
     text: str = ""
 
 
-Value = ArrayValue | NoneValue | SequenceValue | OtherValue
+Value = ArrayValue | NoneValue | SequenceValue | DictValue | OtherValue
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from normkatas.sandbox import capture, codec, isolation, limits
+from normkatas.sandbox import capture, codec, isolation, limits, steps
 from normkatas.sandbox.env import force_single_thread_blas, hide_ci_files
 from normkatas.sandbox.protocol import Header, write_frame
 from normkatas.sandbox.types import Limits, run_order
@@ -267,6 +267,7 @@ def _import(
         loader.exec_module(module)
         fn = vars(module).get(entry)
         if callable(fn):
+            _module.append(module)
             return fn  # type: ignore[no-any-return]
         failure.update(status="missing-function", defined_functions=_defined_functions(module))
     except MemoryError as exc:
@@ -289,6 +290,7 @@ def _import(
 
 
 _worker_pid = 0
+_module: list[ModuleType] = []  # the submission's module (steps call its other functions)
 
 
 def _check_pid() -> None:
@@ -306,9 +308,9 @@ def _flush() -> None:
 def _mutated(templates: dict[str, Any], kwargs: dict[str, Any]) -> list[str]:
     names = []
     for name, template in templates.items():
+        if not isinstance(template, _ndarray) or name not in kwargs:
+            continue  # (a step that failed before its call has no arguments yet)
         arg = kwargs[name]
-        if not isinstance(template, _ndarray):
-            continue
         same_layout = arg.shape == template.shape and arg.dtype == template.dtype
         if not same_layout or _tobytes(arg) != _tobytes(template):
             names.append(name)
@@ -324,6 +326,9 @@ def _call(
     repeat: int = 1,
     fast_enough: float = 0.0,
     stop_at: float = float("inf"),
+    step: dict[str, Any] | None = None,
+    kept: dict[str, tuple[Any, dict[str, Any], int]] | None = None,
+    key: str = "",
 ) -> tuple[dict[str, Any], int | None]:
     """One call as a frame header; the int is an exit code when the call ends the run.
 
@@ -341,8 +346,16 @@ def _call(
     start = _perf_counter()
     try:
         value: Any = None
+        carried: dict[str, Any] = {}
+        if step is not None:
+            try:
+                carried = steps.carried(kept or {}, step.get("carry") or {})
+            except steps.NotRun:
+                return {"type": "call", "status": "not-run", "duration": 0.0}, None
+            fn = steps.function(_module[0] if _module else None, str(step["function"]), fn)
         for run in range(repeat):
             kwargs = {k: codec.fresh_copy(v) for k, v in templates.items()}
+            steps.apply(kwargs, carried)
             start = _perf_counter()
             value = fn(**kwargs)
             best = min(best, _perf_counter() - start)
@@ -351,6 +364,11 @@ def _call(
                 break
             value = None  # (let it go before the next run)
         header["duration"] = best
+        if step is not None:
+            count = int(step["outputs"])
+            if kept is not None and key in kept:
+                kept[key] = (value, kwargs, count)
+            value = steps.select(value, kwargs, step["send"], count)
         header.update(status="ok", value=None if discard else encoder.encode(value))
         del value
     except MemoryError as exc:
@@ -389,6 +407,8 @@ def _silence_output() -> None:
 def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _Context) -> None:
     calls = job["calls"]
     budget = ctx.limits.total_result_bytes
+    kept: dict[str, tuple[Any, dict[str, Any], int]] = {}
+    wanted = steps.needed(calls)
     phase = "case"
     stop_at = float("inf")  # the end of the performance calls' budget
     for index in run_order([c["group"] for c in calls]):
@@ -409,9 +429,15 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
         encoder = capture.ResultEncoder(min(ctx.limits.result_bytes, mine), mine)
         repeat = min(max(1, int(call.get("repeat", 1))), MAX_REPEAT)
         fast = float(call.get("fast_enough", 0.0))
+        step = call.get("step") if isinstance(call.get("step"), dict) else None
+        if step is not None and call["key"] in wanted:
+            kept[call["key"]] = (None, {}, 0)  # a placeholder: filled when the call ends
         header, end = _call(
-            fn, templates, encoder, ctx, bool(call.get("discard")), repeat, fast, stop_at
+            fn, templates, encoder, ctx, bool(call.get("discard")), repeat, fast, stop_at,
+            step, kept, call["key"],
         )
+        if header.get("status") != "ok":
+            kept.pop(call["key"], None)
         budget -= mine - encoder.budget
         header["index"] = index
         _flush()

@@ -35,7 +35,7 @@ MAX_ENTRIES = 512
 """Past this many entries, a write removes the older half."""
 _LOADER_MODULES = (
     "model.py", "load.py", "validate.py", "typecheck.py", "_yaml.py", "cache.py",
-    "conventions.py", "questions.py",
+    "conventions.py", "questions.py", "sequence.py",
 )
 
 _stamp: bytes | None = None

@@ -290,7 +290,8 @@ def fill_defaults(kata: Kata) -> None:
     kata.params = _infer_shapes(kata)
     if any(c.probe for c in kata.cases):
         return
-    visible = [c for c in kata.cases if not c.hidden and not c.performance]
+    visible = [c for c in kata.cases
+               if not c.hidden and not c.performance and c.steps is None]
     ready = [c for c in visible if _probe_ready(kata, c)]
     if ready:
         best = max(ready, key=lambda c: _probe_quality(kata, c))

@@ -25,8 +25,12 @@ import msgspec
 import numpy as np
 
 from normkatas.spec.model import Case, Generator, Kata
+from normkatas.spec.sequence import SequenceStep, expand
 
-__all__ = ["MaterializedCase", "describe", "generate", "materialize"]
+__all__ = [
+    "MaterializedCase", "MaterializedSequence", "describe", "generate", "materialize",
+    "materialize_sequences",
+]
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,12 @@ def _value(value: Any) -> Any:
 
 
 def materialize(kata: Kata) -> list[MaterializedCase]:
-    """Every case of ``kata`` with its arguments as arrays / scalars, in param order."""
+    """Every single-call case of ``kata`` with its arguments as arrays / scalars, in
+    param order (sequence cases: `materialize_sequences`)."""
     out = []
     for case in kata.cases:
+        if case.steps is not None:
+            continue
         kwargs: dict[str, Any] = {}
         for param in kata.params:
             if param.name in case.args:
@@ -124,6 +131,26 @@ def materialize(kata: Kata) -> list[MaterializedCase]:
     return out
 
 
+@dataclass(frozen=True)
+class MaterializedSequence:
+    """A sequence case with its calls expanded (`normkatas.spec.sequence.expand`)."""
+
+    spec: Case
+    steps: tuple[SequenceStep, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def materialize_sequences(kata: Kata) -> list[MaterializedSequence]:
+    """Every sequence case of ``kata``, its steps expanded and their inputs made."""
+    return [
+        MaterializedSequence(case, tuple(expand(kata, case, _value)))
+        for case in kata.cases if case.steps is not None
+    ]
+
+
 def describe(value: Any) -> str:
     """A short description of an input: "float64 (2, 2, 2, 2)", "1e-05", "True"."""
     if isinstance(value, np.ndarray):
@@ -132,4 +159,6 @@ def describe(value: Any) -> str:
         return f"{value.dtype} {value.item()!r}"
     if isinstance(value, (list, tuple)):
         return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {describe(v)}" for k, v in value.items()) + "}"
     return repr(value) if isinstance(value, str) else str(value)

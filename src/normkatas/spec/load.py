@@ -82,6 +82,7 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     """Validate kata YAML text; ``file`` is only used in error messages."""
     from normkatas.spec import conventions, questions, validate
     from normkatas.spec._yaml import YamlProblem, read_yaml
+    from normkatas.spec.sequence import precheck_dicts
 
     try:
         doc = read_yaml(text, _in_expected)
@@ -96,6 +97,7 @@ def parse_kata(text: str, file: str | Path = "<kata>") -> Kata:
     if not isinstance(doc.data, dict):
         fail((), "the top level must be a mapping of keys (id, title, statement, ...), "
              f"got {typecheck.describe_value(doc.data)}")
+    precheck_dicts(doc.data, fail)
     data = typecheck.conform(doc.data, Kata, (), fail)
     try:
         kata = msgspec.convert(data, Kata)

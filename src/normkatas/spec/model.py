@@ -133,6 +133,8 @@ class Case(_Model):
     performance: bool = False
     note: str = ""
     compare: list[View] | None = None
+    steps: Annotated[list[Step], msgspec.Meta(min_length=1)] | None = None
+    """A sequence of calls instead of one (``args`` is then empty): see `Step`."""
 
 
 ShapeItem = int | str
@@ -153,11 +155,61 @@ class Param(_Model):
     doc: str = ""
     default: Any = msgspec.UNSET
     shape: list[ShapeItem] | None = None
+    kind: Literal["value", "dict"] = "value"
+    """``dict``: the function takes a dict (a CS231n-style ``bn_param``); a case
+    writes its entries as ``NAME.KEY`` arguments (``bn_param.mode: train``)."""
 
 
 class Output(_Model):
     name: Name
     doc: str = ""
+    opaque: bool = False
+    """A value only later calls read (a forward pass's ``cache``): it stays in the
+    sandbox, handed on by a sequence case's ``carry``, and is never compared."""
+
+
+class Function(_Model):
+    """Another function of the kata, called by the steps of sequence cases
+    (``call:``): a backward pass that reads the forward pass's cache."""
+
+    name: Name
+    params: list[Param]
+    returns: Annotated[list[Output], msgspec.Meta(min_length=1)]
+    doc: str = ""
+    reference: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=REFERENCE,
+            description="module:function in solutions/; default <kata module>:<name>.",
+        ),
+    ] = ""
+
+
+class Step(_Model):
+    """One call of a sequence case (``steps:``).
+
+    ``call``: the function (default: the kata's ``entry``).  ``args`` are laid
+    over the previous step's arguments when it calls the same function, so a
+    step writes only what changes.  ``repeat``: the step is made that many
+    times in a row, every generator's seed advancing by one per repetition.
+    ``carry`` maps a parameter to ``[STEP.]NAME``: an output of an earlier step
+    (the previous one when STEP is left out; a repeated step's previous
+    repetition) or, when that step's function has no output NAME, its argument
+    NAME as the call left it (a dict it updated in place).  ``check``: compare
+    this step's results with the reference's (default: only the last step).
+    ``outputs``: which of its results (``y``, ``bn_param.running_var``).
+    ``compare``: views of its results instead (a slice, a statistic), as a
+    case's ``compare``; a view's ``output`` is a result's name.
+    """
+
+    name: Name | None = None
+    call: Name | None = None
+    args: dict[str, ArgValue] = msgspec.field(default_factory=dict)
+    repeat: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
+    carry: dict[str, str] = msgspec.field(default_factory=dict)
+    check: bool | None = None
+    outputs: list[str] | None = None
+    compare: list[View] | None = None
 
 
 class Structure(_Model):
@@ -254,6 +306,8 @@ class Kata(_Model):
     performance: PerformanceRule = msgspec.field(default_factory=PerformanceRule)
     cases: list[Case] = msgspec.field(default_factory=list)
     questions: list[Question] = msgspec.field(default_factory=list)
+    functions: list[Function] = msgspec.field(default_factory=list)
+    """Further functions the steps of sequence cases call (``call:``)."""
 
     @property
     def reference_module(self) -> str:
@@ -270,7 +324,7 @@ class Kata(_Model):
     def signature(self) -> str:
         parts = []
         for p in self.params:
-            if p.default is msgspec.UNSET:
+            if p.default is msgspec.UNSET or p.kind == "dict":
                 parts.append(p.name)
             else:
                 parts.append(f"{p.name}={p.default!r}")

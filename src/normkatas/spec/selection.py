@@ -101,6 +101,11 @@ def select_kata(path: Path, catalogue: KataLibrary, kata_id: str | None) -> Kata
         return _answers_kata(path, catalogue)
     names = function_names(path)
     matches = catalogue.match_functions(names)
+    if len(matches) > 1:  # the kata whose every function the file defines, the most of them
+        full = [k for k in matches if all(f.name in names for f in k.functions)]
+        most = max((len(k.functions) for k in full), default=0)
+        best = [k for k in full if len(k.functions) == most]
+        matches = best if len(best) == 1 else matches
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from normkatas.spec.model import FAMILIES, Axis, Generator, Kata, Structure
+from normkatas.spec.sequence import validate_steps
 from normkatas.spec.typecheck import Fail, Path_, close_matches, describe_value, format_path
 
 MAX_ELEMENTS = 2**25
@@ -136,6 +137,7 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
     roles, outputs = FAMILIES[st.family]
     params = [p.name for p in kata.params]
     returns = [r.name for r in kata.returns]
+    dicts = [p.name for p in kata.params if p.kind == "dict"]
     for key, known, targets, what in (
         ("roles", roles, params, "parameter"),
         ("outputs", outputs, returns, "return value"),
@@ -145,6 +147,9 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
             if role not in known:
                 fail(path, f"`{role}` is not a {key[:-1]} of family `{st.family}` "
                      f"(known: {_names(sorted(known))}){_hint(role, known)}")
+            holder, dot, entry = name.partition(".")
+            if dot and holder in dicts and entry.isidentifier():
+                continue  # an entry of a dict parameter (as the call left it, for outputs)
             if name not in targets:
                 fail(path, f"`{name}` is not a {what} of the kata "
                      f"({_names(targets)}){_hint(name, targets)}")
@@ -164,12 +169,13 @@ def validate_kata(kata: Kata, raw: dict[str, Any], fail: Fail) -> None:
     for i, param in enumerate(kata.params):
         if isinstance(param.default, list):
             array_shape(param.default, ("params", i, "default"), fail)
-        elif isinstance(param.default, dict):
+        elif isinstance(param.default, dict) and param.kind != "dict":
             fail(("params", i, "default"),
                  "a default is a number, true/false, text, null or a list of numbers, "
                  "got a mapping")
     _unique([r.name for r in kata.returns], "returns", "return value", fail)
     _unique([c.name for c in kata.cases], "cases", "case name", fail)
+    _functions(kata, fail)
     if kata.structure is not None:
         _structure(kata, kata.structure, fail)
     params = {p.name: p for p in kata.params}
@@ -184,6 +190,17 @@ def validate_kata(kata: Kata, raw: dict[str, Any], fail: Fail) -> None:
             probe = i
         if case.example and case.hidden:
             fail((*path, "hidden"), "an example case cannot be hidden")
+        if case.steps is not None:
+            validate_steps(kata, i, case, fail)
+            for j, step in enumerate(case.steps):
+                for name, value in step.args.items():
+                    arg_path = (*path, "steps", j, "args", name)
+                    if isinstance(value, Generator):
+                        raw_args = raw["cases"][i]["steps"][j]["args"]
+                        _generator(value, raw_args[name], arg_path, fail)
+                    elif isinstance(value, list):
+                        array_shape(value, arg_path, fail)
+            continue
         for name, value in case.args.items():
             arg_path = (*path, "args", name)
             if name not in params:
@@ -202,6 +219,27 @@ def validate_kata(kata: Kata, raw: dict[str, Any], fail: Fail) -> None:
                      f"`{name}` is not a return value ({_names(returns)}){_hint(name, returns)}")
             array_shape(value, (*path, "expected", name), fail)
         _input_ndim(kata, case.args, path, fail)
+
+
+def _functions(kata: Kata, fail: Fail) -> None:
+    """The further functions of sequence cases: names unique, the entry's included."""
+    names = [kata.entry, *(f.name for f in kata.functions)]
+    for i, fn in enumerate(kata.functions):
+        if fn.name in names[: i + 1]:
+            fail(("functions", i, "name"), f"`{fn.name}` is already a function of the kata")
+        params = [p.name for p in fn.params]
+        for j, name in enumerate(params):
+            if name in params[:j]:
+                fail(("functions", i, "params", j, "name"), f"duplicate parameter `{name}`")
+    for i, case in enumerate(kata.cases):
+        if case.steps is None and any(p.kind == "dict" for p in kata.params):
+            for name in case.args:
+                if "." not in name:
+                    continue
+                base = name.partition(".")[0]
+                if base in {p.name for p in kata.params if p.kind == "dict"}:
+                    fail(("cases", i, "args", name),
+                         "dict parameters are given in the steps of a sequence case")
 
 
 def _input_ndim(kata: Kata, args: dict[str, Any], path: Path_, fail: Fail) -> None:

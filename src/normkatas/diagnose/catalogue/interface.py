@@ -10,7 +10,14 @@ import numpy as np
 from normkatas.diagnose.catalogue.common import names, plural, shape_text
 from normkatas.diagnose.context import Context, Item, close
 from normkatas.diagnose.entry import Entry, Finding, Text
-from normkatas.sandbox.types import ArrayValue, NoneValue, OtherValue, SequenceValue, Value
+from normkatas.sandbox.types import (
+    ArrayValue,
+    DictValue,
+    NoneValue,
+    OtherValue,
+    SequenceValue,
+    Value,
+)
 from normkatas.sandbox.values import sized_outputs
 
 
@@ -46,6 +53,8 @@ def describe(value: Value) -> str:
     if isinstance(value, OtherValue):
         article = "an" if value.type_name[:1].lower() in "aeiou" else "a"
         return f"{article} {value.type_name}"
+    if isinstance(value, DictValue):
+        return "a dict"
     return "None"
 
 
