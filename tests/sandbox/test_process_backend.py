@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,16 +44,6 @@ def pair() -> Iterator[tuple[Sandbox, Sandbox]]:
     with Sandbox(mode="fork", isolation=False) as fork, Sandbox(mode="process") as process:
         assert process.mode == "process"
         yield fork, process
-
-
-@pytest.fixture
-def write(tmp_path: Path) -> Any:
-    def write(source: str, name: str = "solution.py") -> Path:
-        path = tmp_path / name
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        return path
-
-    return write
 
 
 def both(

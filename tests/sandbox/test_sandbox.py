@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import resource
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,16 +66,6 @@ def args(seed: int = 0, **extra: Any) -> dict[str, Any]:
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(mode="fork") as sb:
         yield sb
-
-
-@pytest.fixture
-def write(tmp_path: Path) -> Any:
-    def write(source: str, name: str = "solution.py") -> Path:
-        path = tmp_path / name
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        return path
-
-    return write
 
 
 def run(

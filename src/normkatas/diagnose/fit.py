@@ -231,6 +231,15 @@ def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
     return outputs is not None and close(item.outputs, outputs, item.tol)
 
 
+
+def fits_all(ctx: Context, items: Sequence[Item], candidate: Candidate) -> tuple[bool, int]:
+    """Does ``candidate`` reproduce every item?  Also the evaluations it took (it stops at
+    the first item it misses): the unit the budgets count."""
+    for spent, item in enumerate(items, start=1):
+        if not matches(ctx, item, candidate):
+            return False, spent
+    return True, len(items)
+
 def fit(
     ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]],
     budget: int = MAX_EVALUATIONS, needs: Mapping[Grouping, str] | None = None,
@@ -248,12 +257,8 @@ def fit(
     for candidate in candidates(ctx.family, stages, groupings, needs=needs):
         if found and candidate.cost > found[0].cost:
             break
-        fits = True
-        for item in items:
-            spent += 1
-            if not matches(ctx, item, candidate):
-                fits = False
-                break
+        fits, used = fits_all(ctx, items, candidate)
+        spent += used
         if spent > budget:
             return FitResult(None, stages=stages)
         if fits:
@@ -306,12 +311,8 @@ def exclude(
         if spent >= budget:
             reached = candidate.cost - 1
             break
-        fits = True
-        for item in items:
-            spent += 1
-            if not matches(ctx, item, candidate):
-                fits = False
-                break
+        fits, used = fits_all(ctx, items, candidate)
+        spent += used
         if fits:
             open_ |= mine - names(candidate)
             if open_ == mine:

@@ -29,7 +29,7 @@ import numpy as np
 from normkatas.diagnose.context import Context, Item, allclose
 from normkatas.diagnose.families import Stages
 from normkatas.diagnose.families.backward import PATTERNS, TERMS, Coefficients, decode, encode
-from normkatas.diagnose.fit import ORDER, Candidate, candidates, fit_items, matches, outputs_of
+from normkatas.diagnose.fit import ORDER, Candidate, candidates, fit_items, fits_all, outputs_of
 from normkatas.diagnose.layout import Grouping
 
 MAX_EVALUATIONS = 3000
@@ -79,12 +79,8 @@ def fit_terms(
         assignment = tuple((s, value if s == "dx" else v) for s, v in candidate.assignment)
         deviations = candidate.deviations + ((("dx", value),) if value != "right" else ())
         final = Candidate(assignment, candidate.grouping, deviations, candidate.axes_cost)
-        fits = True
-        for item in items:
-            spent += 1
-            if not matches(ctx, item, final):
-                fits = False
-                break
+        fits, used = fits_all(ctx, items, final)
+        spent += used
         if spent > budget:
             return None
         if fits:
