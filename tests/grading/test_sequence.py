@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from normkatas.grading.departure import with_departures
+from normkatas.grading.departure import diagnose_sequences, with_departures
 from normkatas.grading.flatview import flat_kata, flat_kwargs, flat_name, flat_reference
 from normkatas.grading.prepare import diagnosis_input, prepare
 from normkatas.grading.prepared import PreparedKata
@@ -86,7 +86,7 @@ def run_like_the_worker(
     return calls
 
 
-def _student(biased: bool = False) -> dict[str, Callable[..., Any]]:
+def _student(biased: bool = False, no_batch_terms: bool = False) -> dict[str, Callable[..., Any]]:
     references = reference_functions(KATA, SOLUTIONS, load_reference(KATA, SOLUTIONS).function)
     batchnorm_forward = references["batchnorm_forward"]
     batchnorm_backward = references["batchnorm_backward"]
@@ -102,7 +102,13 @@ def _student(biased: bool = False) -> dict[str, Callable[..., Any]]:
             bn_param["running_var"] = (1 - m) * old + m * x.var(axis=0)
         return out, cache
 
-    return {"batchnorm_forward": forward, "batchnorm_backward": batchnorm_backward}
+    def backward(dout: np.ndarray, cache: Any) -> Any:
+        dx, dgamma, dbeta = batchnorm_backward(dout, cache)
+        if no_batch_terms:  # dx as if the batch mean and variance were constants
+            dx = dout * cache["gamma"] * cache["inv_std"]
+        return dx, dgamma, dbeta
+
+    return {"batchnorm_forward": forward, "batchnorm_backward": backward}
 
 
 def _seq(prepared: PreparedKata, name: str) -> PreparedSequence:
@@ -186,7 +192,7 @@ def test_the_departing_call_is_diagnosed_as_one_call(prepared: PreparedKata) -> 
         results.append(sequence_result(seq, KATA, mine, {}, "not-run"))
     outcome = RunOutcome("ok", tuple(calls.values()))
     inp = diagnosis_input(prepared, [], outcome, None, Path("s.py"), "s.py")
-    reduced = with_departures(inp, prepared, results)
+    [reduced] = with_departures(inp, prepared, results)  # the backward calls agree
     names = [c.name for c in reduced.cases]
     assert "fifty-training-steps-then-test (call 1)" in names
     assert "two-samples-large-eps (call 1)" in names
@@ -229,3 +235,29 @@ def test_a_returned_dict_is_compared_entry_by_entry() -> None:
     step = SequenceStep(0, fn, {}, {}, True, None)
     [m] = step_mismatches(step, ref, mine, Tolerance(), hidden=False)
     assert (m.output, m.mismatched, m.step) == ("s.mean", 1, 1)
+
+
+def test_a_departing_backward_call_is_diagnosed_through_its_call_view(
+    prepared: PreparedKata,
+) -> None:
+    """The backward pass reads the forward call's cache: its view takes x, gamma and eps
+    from that call's arguments, and one diagnosis covers every case it departs in."""
+    from normkatas.diagnose import diagnose
+
+    results: list[CaseResult] = []
+    calls: dict[str, CallOutcome] = {}
+    for seq in prepared.sequences:
+        mine = run_like_the_worker(seq, _student(no_batch_terms=True))
+        calls.update(mine)
+        results.append(sequence_result(seq, KATA, mine, {}, "not-run"))
+    outcome = RunOutcome("ok", tuple(calls.values()))
+    inp = diagnosis_input(prepared, [], outcome, None, Path("s.py"), "s.py")
+    entry, view = with_departures(inp, prepared, results)
+    assert entry is inp  # the forward calls all agree
+    assert view.kata.entry == "batchnorm_backward"
+    assert [p.name for p in view.kata.params] == ["dout", "x", "gamma", 'bn_param["eps"]']
+    assert [c.name for c in view.cases] == ["forward-then-backward (call 2)",
+                                            "two-samples-large-eps (call 2)"]
+    [diagnosis] = diagnose_sequences(inp, prepared, results, diagnose)
+    assert diagnosis.id == "mean-var-constant"
+    assert diagnosis.counterexample is None  # a call of the view is not the student's

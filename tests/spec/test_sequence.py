@@ -160,3 +160,24 @@ def test_a_steps_generator_is_checked_like_a_cases() -> None:
     err = _error(text)
     assert "`low` has no effect on a `normal` generator" in str(err)
     assert err.line == _line(text, "x: {generate")
+
+
+def test_a_further_function_may_read_the_arguments_behind_what_it_was_carried() -> None:
+    structure = """\
+    structure:
+      family: norm-backward
+      layout: NC
+      reduce: [N]
+      roles: {dout: dout, input: cache@x, epsilon: cache@p.eps}
+      outputs: {dx: dx}
+"""
+    text = (HEAD + TRAIN).replace("    returns: [{name: dx}]\n",
+                                  "    returns: [{name: dx}]\n" + structure)
+    [fn] = parse_kata(text).functions
+    assert fn.structure is not None and fn.structure.roles["input"] == "cache@x"
+    bad = text.replace("input: cache@x", "input: cach@x")
+    err = _error(bad)
+    assert "`cach` (before @) is not a parameter of function `backward`" in str(err)
+    assert err.line == _line(bad, "roles: {dout")
+    assert "is not a return value of function `backward`" in str(
+        _error(text.replace("outputs: {dx: dx}", "outputs: {dx: dy}")))

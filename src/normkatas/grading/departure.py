@@ -13,12 +13,13 @@ A kata whose function takes a dict is diagnosed through its flat view
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 import numpy as np
 
+from normkatas.grading.callview import CallView, call_view
 from normkatas.grading.flatview import (
     flat_kata,
     flat_kwargs,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 FLAT_MEMO = "flat-view"
 """The diagnosis memo of a kata's flat view, inside the kata's own."""
+VIEW_MEMO = "call-view"
+"""The prefix of the diagnosis memo of another function's call view."""
 
 
 def step_case_name(case: str, step: int) -> str:
@@ -53,6 +56,8 @@ class _Departing:
     call: CallOutcome
     reference: list[np.ndarray]
     result: CaseResult
+    view: CallView | None = None
+    """A call of another function of the kata: the kata the diagnosis reads it as."""
 
 
 def _view(
@@ -83,13 +88,13 @@ def _departing(
         return None
     index = result.departure.step - 1
     step = seq.case.steps[index]
-    plain = all(p.kind != "dict" for p in step.function.params)
-    if kata.structure is None or step.function.name != kata.entry or not (
-        plain or has_flat_view(kata)
-    ):
-        return None
     call = known.get(seq.calls[index].key)
     mine = student_results(call.value, step.function) if call is not None else None
+    if step.function.name != kata.entry:
+        return _other_function(kata, seq, index, result, call, mine)
+    plain = all(p.kind != "dict" for p in step.function.params)
+    if kata.structure is None or not (plain or has_flat_view(kata)):
+        return None
     view = _view(kata, seq, index, mine) if mine is not None else None
     if call is None or view is None:
         return None
@@ -97,24 +102,94 @@ def _departing(
     name = step_case_name(seq.name, index)
     value = yours[0] if len(yours) == 1 else SequenceValue("tuple", tuple(yours))
     spec = msgspec.structs.replace(seq.case.spec, name=name, steps=None, args={})
-    verdict = msgspec.structs.replace(result, name=name, departure=None, error=None,
-                                      mismatches=[m for m in result.mismatches
-                                                  if m.step in (index + 1, None)])
     return _Departing(MaterializedCase(spec, kwargs), dataclasses.replace(
-        call, key=name, value=value), reference, verdict)
+        call, key=name, value=value), reference, _verdict(seq, index, result, name))
+
+
+def _verdict(seq: PreparedSequence, index: int, result: CaseResult, name: str) -> CaseResult:
+    return msgspec.structs.replace(result, name=name, departure=None, error=None,
+                                   mismatches=[m for m in result.mismatches
+                                               if m.step in (index + 1, None)])
+
+
+def _other_function(
+    kata: Kata, seq: PreparedSequence, index: int, result: CaseResult,
+    call: CallOutcome | None, mine: Mapping[str, ArrayValue] | None,
+) -> _Departing | None:
+    """A departing call of another function (a backward pass), through its call view."""
+    view = call_view(kata, seq, index)
+    if view is None or call is None or mine is None:
+        return None
+    names = [o.name for o in view.kata.returns]
+    if any(n not in mine or n not in seq.results[index] for n in names):
+        return None
+    yours = [mine[n] for n in names]
+    name = step_case_name(seq.name, index)
+    value = yours[0] if len(yours) == 1 else SequenceValue("tuple", tuple(yours))
+    spec = msgspec.structs.replace(seq.case.spec, name=name, steps=None, args={})
+    return _Departing(
+        MaterializedCase(spec, view.kwargs), dataclasses.replace(call, key=name, value=value),
+        [np.asarray(seq.results[index][n]) for n in names], _verdict(seq, index, result, name),
+        view,
+    )
 
 
 def with_departures(
     inp: DiagnosisInput, prepared: PreparedKata, results: Sequence[CaseResult]
-) -> DiagnosisInput:
-    """``inp`` with the departing call of every failing visible sequence case that
-    the single-call diagnosis can read."""
+) -> list[DiagnosisInput]:
+    """What the diagnosis reads: ``inp`` with the departing call of every failing visible
+    sequence case that the single-call diagnosis can read, and one more input for each
+    other function (a backward pass) whose calls depart, as the kata its view makes."""
     by_name = {r.name: r for r in results}
     known = {c.key: c for c in inp.outcome.calls}
-    found = [
+    departing = [
         d for seq in prepared.sequences if seq.name in by_name
         for d in [_departing(prepared, seq, by_name[seq.name], known)] if d is not None
     ]
+    found = [d for d in departing if d.view is None]
+    by_function: dict[str, list[_Departing]] = {}
+    for d in departing:
+        if d.view is not None:
+            by_function.setdefault(d.view.kata.entry, []).append(d)
+    others = [_view_input(inp, prepared, group) for group in by_function.values()]
+    return [_entry_input(inp, prepared, found), *others]
+
+
+def _view_input(
+    inp: DiagnosisInput, prepared: PreparedKata, group: list[_Departing]
+) -> DiagnosisInput:
+    """The departing calls of one other function, as cases of its view's kata (one
+    input: one diagnosis per root cause, seen in each of them)."""
+    view = group[0].view
+    assert view is not None
+    memo = prepared.diagnosis_memo.setdefault(f"{VIEW_MEMO}:{view.kata.entry}", {})
+    return dataclasses.replace(
+        inp, kata=view.kata, cases=[d.case for d in group], results=[d.result for d in group],
+        outcome=dataclasses.replace(inp.outcome, calls=tuple(d.call for d in group)),
+        reference=view.reference,  # (used for probes only, and a view plans none)
+        reference_outputs={d.case.name: d.reference for d in group}, probes=(), memo=memo,
+    )
+
+
+def diagnose_sequences(
+    inp: DiagnosisInput, prepared: PreparedKata, results: Sequence[CaseResult],
+    diagnose: Callable[[DiagnosisInput], Iterable[Diagnosis]],
+) -> list[Diagnosis]:
+    """Every diagnosis of a kata with sequence cases: its own cases and the departing
+    calls (`with_departures`).  A diagnosis read through a view (the flat view, another
+    function's call view) has no smallest input: it would be written as a call of the
+    view, not of the student's function."""
+    found: list[Diagnosis] = []
+    for each in with_departures(inp, prepared, results):
+        viewed = each.kata is not prepared.kata
+        for d in diagnose(each):
+            found.append(msgspec.structs.replace(d, counterexample=None) if viewed else d)
+    return finish(found, prepared.kata)
+
+
+def _entry_input(
+    inp: DiagnosisInput, prepared: PreparedKata, found: list[_Departing]
+) -> DiagnosisInput:
     if not found:
         return inp
     kata = prepared.kata
@@ -145,4 +220,4 @@ def finish(diagnoses: list[Diagnosis], kata: Kata) -> list[Diagnosis]:
     return [msgspec.structs.replace(d, counterexample=None) for d in diagnoses]
 
 
-__all__ = ["finish", "step_case_name", "with_departures"]
+__all__ = ["diagnose_sequences", "finish", "step_case_name", "with_departures"]

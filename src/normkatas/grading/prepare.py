@@ -297,9 +297,9 @@ def _diagnose(
     inp = diagnosis_input(prepared, results, visible, hidden, submission, display_name)
     if not prepared.sequences:
         return list(diagnose(inp))
-    from normkatas.grading.departure import finish, with_departures
+    from normkatas.grading.departure import diagnose_sequences
 
-    return finish(list(diagnose(with_departures(inp, prepared, every))), prepared.kata)
+    return diagnose_sequences(inp, prepared, every, diagnose)
 
 
 def diagnosis_input(

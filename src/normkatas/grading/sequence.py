@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ class PreparedSequence:
     """The reference's results at each step, by name."""
     returned: tuple[tuple[np.ndarray, ...] | None, ...]
     """Its outputs at each step, in the function's order (None when one is opaque)."""
+    references: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    """The reference of every function a step may call, by name."""
 
     @property
     def name(self) -> str:
@@ -155,7 +157,8 @@ def prepare_sequence(
         opaque = any(o.opaque for o in fn.returns)
         returned.append(None if opaque else tuple(np.array(o) for o in outs))
         calls.append(_call(case, step, mine))
-    return PreparedSequence(case, tuple(calls), tuple(inputs), tuple(results), tuple(returned))
+    return PreparedSequence(case, tuple(calls), tuple(inputs), tuple(results), tuple(returned),
+                            references)
 
 
 def _call(case: MaterializedSequence, step: SequenceStep, results: Results) -> Call:

@@ -170,7 +170,12 @@ class Output(_Model):
 
 class Function(_Model):
     """Another function of the kata, called by the steps of sequence cases
-    (``call:``): a backward pass that reads the forward pass's cache."""
+    (``call:``): a backward pass that reads the forward pass's cache.
+
+    ``structure`` (optional) lets the diagnosis read a call of it that departs
+    from the reference: a role maps to one of its parameters, or, written
+    ``PARAM@NAME``, to the argument ``NAME`` (``x``, ``bn_param.eps``) of the call
+    whose result a step carried into ``PARAM`` (``input: cache@x``)."""
 
     name: Name
     params: list[Param]
@@ -183,6 +188,7 @@ class Function(_Model):
             description="module:function in solutions/; default <kata module>:<name>.",
         ),
     ] = ""
+    structure: Structure | None = None
 
 
 class Step(_Model):

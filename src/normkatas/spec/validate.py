@@ -123,7 +123,17 @@ def _axis(axis: Axis, layout: str, path: Path_, fail: Fail) -> int:
 
 
 def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
-    base: Path_ = ("structure",)
+    _structure_of(st, kata.params, [r.name for r in kata.returns], ("structure",), fail,
+                  "the kata")
+
+
+def _structure_of(
+    st: Structure, param_list: list[Any], returns: list[str], base: Path_, fail: Fail,
+    owner: str, carried: bool = False,
+) -> None:
+    """A structure against the parameters and return values it maps roles to;
+    ``carried``: a role may read ``PARAM@NAME``, an argument of the call whose result
+    was carried into PARAM (a further function's structure)."""
     if len(set(st.layout)) != len(st.layout):
         fail((*base, "layout"), f"`{st.layout}` repeats a letter")
     seen: dict[int, int] = {}
@@ -135,9 +145,8 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
     if st.affine_axis is not None:
         _axis(st.affine_axis, st.layout, (*base, "affine_axis"), fail)
     roles, outputs = FAMILIES[st.family]
-    params = [p.name for p in kata.params]
-    returns = [r.name for r in kata.returns]
-    dicts = [p.name for p in kata.params if p.kind == "dict"]
+    params = [p.name for p in param_list]
+    dicts = [p.name for p in param_list if p.kind == "dict"]
     for key, known, targets, what in (
         ("roles", roles, params, "parameter"),
         ("outputs", outputs, returns, "return value"),
@@ -147,11 +156,19 @@ def _structure(kata: Kata, st: Structure, fail: Fail) -> None:
             if role not in known:
                 fail(path, f"`{role}` is not a {key[:-1]} of family `{st.family}` "
                      f"(known: {_names(sorted(known))}){_hint(role, known)}")
+            carrier, at, argument = name.partition("@")
+            if carried and at and key == "roles":
+                if carrier not in params:
+                    fail(path, f"`{carrier}` (before @) is not a parameter of {owner} "
+                         f"({_names(params)}){_hint(carrier, params)}")
+                elif not all(part.isidentifier() for part in argument.split(".")):
+                    fail(path, f"`{argument}` (after @) is not an argument name")
+                continue  # an argument of the call that made what was carried in
             holder, dot, entry = name.partition(".")
             if dot and holder in dicts and entry.isidentifier():
                 continue  # an entry of a dict parameter (as the call left it, for outputs)
             if name not in targets:
-                fail(path, f"`{name}` is not a {what} of the kata "
+                fail(path, f"`{name}` is not a {what} of {owner} "
                      f"({_names(targets)}){_hint(name, targets)}")
 
 
@@ -231,6 +248,10 @@ def _functions(kata: Kata, fail: Fail) -> None:
         for j, name in enumerate(params):
             if name in params[:j]:
                 fail(("functions", i, "params", j, "name"), f"duplicate parameter `{name}`")
+        if fn.structure is not None:
+            _structure_of(fn.structure, fn.params, [r.name for r in fn.returns],
+                          ("functions", i, "structure"), fail, f"function `{fn.name}`",
+                          carried=True)
     for i, case in enumerate(kata.cases):
         if case.steps is None and any(p.kind == "dict" for p in kata.params):
             for name in case.args:

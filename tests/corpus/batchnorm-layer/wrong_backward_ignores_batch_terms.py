@@ -1,5 +1,5 @@
 # expect: failed
-# diagnoses:
+# diagnoses: mean-var-constant
 import numpy as np
 
 
