@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from normkatas.diagnose.context import DiagnosisInput
 from normkatas.grading.departure import diagnose_sequences, with_departures
 from normkatas.grading.flatview import flat_kata, flat_kwargs, flat_name, flat_reference
 from normkatas.grading.prepare import diagnosis_input, prepare
@@ -181,17 +182,24 @@ def test_the_flat_reference_is_the_reference(prepared: PreparedKata) -> None:
     np.testing.assert_allclose(var, seq.results[3]["bn_param.running_var"])
 
 
-def test_the_departing_call_is_diagnosed_as_one_call(prepared: PreparedKata) -> None:
-    from normkatas.diagnose import diagnose
-
+def _graded(
+    prepared: PreparedKata, student: dict[str, Callable[..., Any]]
+) -> tuple[DiagnosisInput, list[CaseResult]]:
+    """Every sequence run as the worker runs it: the diagnosis's input and the verdicts."""
     results: list[CaseResult] = []
     calls: dict[str, CallOutcome] = {}
     for seq in prepared.sequences:
-        mine = run_like_the_worker(seq, _student(biased=True))
+        mine = run_like_the_worker(seq, student)
         calls.update(mine)
         results.append(sequence_result(seq, KATA, mine, {}, "not-run"))
     outcome = RunOutcome("ok", tuple(calls.values()))
-    inp = diagnosis_input(prepared, [], outcome, None, Path("s.py"), "s.py")
+    return diagnosis_input(prepared, [], outcome, None, Path("s.py"), "s.py"), results
+
+
+def test_the_departing_call_is_diagnosed_as_one_call(prepared: PreparedKata) -> None:
+    from normkatas.diagnose import diagnose
+
+    inp, results = _graded(prepared, _student(biased=True))
     [reduced] = with_departures(inp, prepared, results)  # the backward calls agree
     names = [c.name for c in reduced.cases]
     assert "fifty-training-steps-then-test (call 1)" in names
@@ -244,14 +252,7 @@ def test_a_departing_backward_call_is_diagnosed_through_its_call_view(
     from that call's arguments, and one diagnosis covers every case it departs in."""
     from normkatas.diagnose import diagnose
 
-    results: list[CaseResult] = []
-    calls: dict[str, CallOutcome] = {}
-    for seq in prepared.sequences:
-        mine = run_like_the_worker(seq, _student(no_batch_terms=True))
-        calls.update(mine)
-        results.append(sequence_result(seq, KATA, mine, {}, "not-run"))
-    outcome = RunOutcome("ok", tuple(calls.values()))
-    inp = diagnosis_input(prepared, [], outcome, None, Path("s.py"), "s.py")
+    inp, results = _graded(prepared, _student(no_batch_terms=True))
     entry, view = with_departures(inp, prepared, results)
     assert entry is inp  # the forward calls all agree
     assert view.kata.entry == "batchnorm_backward"
