@@ -23,6 +23,7 @@ import pytest
 from normkatas.sandbox import Sandbox, prepare_environment, procs
 from normkatas.sandbox.client import _Server
 from normkatas.sandbox.types import ArrayValue, Call, Job, Limits
+from tests.support.procs import alive
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 
@@ -33,14 +34,6 @@ CRASHY = "import os\ndef f(x):\n    os.kill(os.getpid(), 11)\n"
 
 def fd_count(pid: int | str = "self") -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import pytest
 from normkatas.sandbox import Sandbox
 from normkatas.sandbox.types import ArrayValue, Call, Job, Limits, RunOutcome
 from tests.sandbox.test_sandbox import REFERENCE, args, reference
+from tests.support.procs import alive
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="compares with the fork backend")
 
@@ -126,18 +127,10 @@ def test_a_timeout_kills_the_process_tree(
     assert _gone(child), "the student's child survived the job"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _gone(pid: int, within: float = 10.0) -> bool:
     """Has ``pid`` died (a SIGKILL sent is not yet a process gone: a bounded wait)?"""
     end = time.monotonic() + within
-    while _alive(pid):
+    while alive(pid):
         if time.monotonic() > end:
             return False
         time.sleep(0.01)

@@ -19,16 +19,24 @@ class Process:
     """The environment as the kernel keeps it (empty when it cannot be read)."""
 
 
+def alive(pid: int) -> bool:
+    """Is ``pid`` running?  (Gone, or a zombie waiting to be reaped: no.)"""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def live_processes() -> Iterator[Process]:
     """Every running process but this one; zombies (exited, waiting to be reaped) are
     not running and are left out."""
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) == os.getpid():
             continue
+        if not alive(int(name)):
+            continue
         try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                    continue
             with open(f"/proc/{name}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ")
         except (OSError, IndexError):

@@ -141,7 +141,7 @@ def machine(mode: str = "auto", platform: str | None = None, *, probe: bool = Fa
         return replace(found, missing=PROTECTION_KEYS, notes=(f"{UNPROTECTED_VAR} is set",))
     if mode == "process" or not platform.startswith("linux"):
         return replace(found, missing=PROTECTION_KEYS)
-    if not probe or _is_root() or _user_namespaces_work():
+    if not probe or is_root() or _user_namespaces_work():
         return found  # the sandbox says what it set up once it runs
     return replace(found, missing=PROTECTION_KEYS,
                    notes=("this Linux does not allow unprivileged user namespaces",))
@@ -155,7 +155,8 @@ def with_sandbox(found: Machine, protections: Protections) -> Machine:
                    notes=tuple(dict.fromkeys((*found.notes, *protections.notes))))
 
 
-def _is_root() -> bool:
+def is_root() -> bool:
+    """Is the grader running as root (an operator's grader: Gradescope, a container)?"""
     geteuid = getattr(os, "geteuid", None)  # (none on Windows)
     return geteuid is not None and geteuid() == 0
 
@@ -220,7 +221,7 @@ def grading_others(flag: bool | None = None, environ: Mapping[str, str] | None =
     if flag is not None:
         return flag
     env = os.environ if environ is None else environ
-    if _is_root():
+    if is_root():
         return True
     return any(env.get(name, "").strip() not in ("", "0", "false") for name in CI_VARS)
 

@@ -10,9 +10,7 @@ refusal into a warning.
 
 from __future__ import annotations
 
-import os
 import shlex
-import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -26,7 +24,9 @@ if TYPE_CHECKING:
 def single_run_needs_secrecy() -> bool:
     """A single `grade` keeps hidden cases secret when it runs as root (an operator's
     grader: Gradescope, a container, CI), not when a student grades their own file."""
-    return sys.platform.startswith("linux") and os.geteuid() == 0
+    from normkatas.app.platform import is_root
+
+    return is_root()
 
 
 def check_hidden_cases(

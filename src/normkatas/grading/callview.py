@@ -22,8 +22,8 @@ import msgspec
 import numpy as np
 
 from normkatas.grading.flatview import flat_name
-from normkatas.grading.sequence import PreparedSequence
-from normkatas.spec.model import Function, Kata, Param
+from normkatas.grading.sequence import PreparedSequence, returned_items
+from normkatas.spec.model import Kata, Param
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,6 @@ def _write(args: dict[str, Any], name: str, value: Any) -> None:
         args[holder] = {**args[holder], key: value}
     else:
         args[holder] = value
-
-
-def _outputs(fn: Function, returned: Any) -> list[Any]:
-    return [returned] if len(fn.returns) == 1 else list(returned)
 
 
 def call_view(kata: Kata, seq: PreparedSequence, index: int) -> CallView | None:
@@ -91,9 +87,9 @@ def call_view(kata: Kata, seq: PreparedSequence, index: int) -> CallView | None:
             made = copy.deepcopy(dict(seq.inputs[source.step]))
             for argument, name in wanted:
                 _write(made, argument, flat[name])
-            args[carrier] = _outputs(maker, references[maker.name](**made))[source.index]
+            args[carrier] = returned_items(references[maker.name](**made), maker)[source.index]
         args.update({roles[r]: flat[roles[r]] for r, t in st.roles.items() if "@" not in t})
-        returned = _outputs(fn, references[fn.name](**args))
+        returned = returned_items(references[fn.name](**args), fn)
         return [np.asarray(v) for v, o in zip(returned, fn.returns, strict=True) if not o.opaque]
 
     view = msgspec.structs.replace(

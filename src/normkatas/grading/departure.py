@@ -184,7 +184,7 @@ def diagnose_sequences(
         viewed = each.kata is not prepared.kata
         for d in diagnose(each):
             found.append(msgspec.structs.replace(d, counterexample=None) if viewed else d)
-    return finish(found, prepared.kata)
+    return found
 
 
 def _entry_input(
@@ -212,12 +212,4 @@ def _entry_input(
     )
 
 
-def finish(diagnoses: list[Diagnosis], kata: Kata) -> list[Diagnosis]:
-    """Diagnoses made through the flat view lose their smallest input: it is written
-    as a call of the flat view, which is not the student's function."""
-    if not has_flat_view(kata):
-        return diagnoses
-    return [msgspec.structs.replace(d, counterexample=None) for d in diagnoses]
-
-
-__all__ = ["diagnose_sequences", "finish", "step_case_name", "with_departures"]
+__all__ = ["diagnose_sequences", "step_case_name", "with_departures"]

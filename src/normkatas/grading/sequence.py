@@ -89,7 +89,8 @@ def _copy(value: Any) -> Any:
     return copy.copy(value)
 
 
-def _outputs(value: Any, fn: Function) -> list[Any]:
+def returned_items(value: Any, fn: Function) -> list[Any]:
+    """What a reference returned, as one item per output of ``fn`` (checked)."""
     n = len(fn.returns)
     items = [value] if n == 1 else list(value)
     if len(items) != n:
@@ -150,7 +151,7 @@ def prepare_sequence(
                 value.update(kwargs[name])  # the entries the step writes into it
             kwargs[name] = value
         inputs.append({k: _copy(v) for k, v in kwargs.items()})
-        outs = _outputs(references[fn.name](**kwargs), fn)
+        outs = returned_items(references[fn.name](**kwargs), fn)
         done.append((outs, kwargs))
         mine = reference_results(fn, outs, kwargs)
         results.append(mine)

@@ -42,7 +42,7 @@ from normkatas.sandbox.codec import decode_outcome, encode_job, hidden_reduction
 from normkatas.sandbox.env import force_single_thread_blas
 from normkatas.sandbox.isolation import Protections
 from normkatas.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, encode_frame
-from normkatas.sandbox.record import JobRecord
+from normkatas.sandbox.record import Capture, JobRecord
 from normkatas.sandbox.types import CallOutcome, Job, Limits, RunOutcome
 
 STARTUP_SECONDS = 60.0
@@ -73,21 +73,6 @@ def _installed() -> bool:
     extra = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
     on_path = {os.path.abspath(p) for p in sys.path if p}
     return _PACKAGE_ROOT in on_path and _PACKAGE_ROOT not in extra
-
-
-class _Capture:
-    """One output stream: the first ``limit`` bytes kept, all of it counted."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.kept = bytearray()
-        self.total = 0
-
-    def feed(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.limit - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
 
 
 class _Tree:
@@ -221,8 +206,8 @@ class ProcessRun:
         self.limits = Limits(**job["limits"])
         self.record = JobRecord(job, self.limits)
         self.reader = FrameReader(self.record.stream_budget)
-        self.out = _Capture(self.limits.output_bytes)
-        self.err = _Capture(self.limits.output_bytes)
+        self.out = Capture(self.limits.output_bytes)
+        self.err = Capture(self.limits.output_bytes)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.timed_out = False
         self.was_cancelled = False
@@ -234,10 +219,10 @@ class ProcessRun:
 
     # -- the threads -----------------------------------------------------------------
 
-    def _drain(self, stream: Any, capture: _Capture, name: str) -> None:
+    def _drain(self, stream: Any, capture: Capture, name: str) -> None:
         try:
             while chunk := stream.read1(1 << 16):
-                capture.feed(chunk)
+                capture.add(chunk)
         except (OSError, ValueError):
             pass
         finally:
@@ -389,8 +374,7 @@ class ProcessRun:
         code = self.returncode
         return record.outcome(
             ending, warnings,
-            stdout=(bytes(self.out.kept), self.out.total),
-            stderr=(bytes(self.err.kept), self.err.total),
+            stdout=self.out.outcome, stderr=self.err.outcome,
             exit_code=code if code is not None and code >= 0 else None,
             signal=-code if code is not None and code < 0 else None,
             duration=duration,

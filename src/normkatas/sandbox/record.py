@@ -27,6 +27,27 @@ DONE_GRACE = 1.0
 """Seconds the process has, after ``done``, to exit on its own."""
 
 
+class Capture:
+    """One output stream of the student's process: the first ``limit`` bytes kept, all
+    of it counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+
+    @property
+    def outcome(self) -> tuple[bytes, int]:
+        """What `JobRecord.outcome` takes: the bytes kept, and how many there were."""
+        return bytes(self.kept), self.total
+
+
 class JobRecord:
     """The frames of one job, checked against the channel's rules as they come."""
 

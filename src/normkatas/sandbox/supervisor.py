@@ -24,7 +24,7 @@ from typing import Any
 from normkatas.sandbox import isolation, procs, worker
 from normkatas.sandbox.limits import IS_LINUX, IS_MACOS, MB
 from normkatas.sandbox.protocol import Buffer, FrameReader, Header, ProtocolError, recv_frame
-from normkatas.sandbox.record import JobRecord
+from normkatas.sandbox.record import Capture, JobRecord
 from normkatas.sandbox.types import Limits
 
 DRAIN_SECONDS = 0.5
@@ -32,13 +32,8 @@ POLL_SLICE = 0.1
 _F_SETPIPE_SZ = 1031
 
 
-class _Capture:
-    """One output stream: the first ``limit`` bytes kept, all of it counted."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.kept = bytearray()
-        self.total = 0
+class _Stream(Capture):
+    """A stream read from the worker's pipe (non-blocking)."""
 
     def feed(self, fd: int) -> bool:
         try:
@@ -47,10 +42,7 @@ class _Capture:
             return True
         if not data:
             return False
-        self.total += len(data)
-        room = self.limit - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
+        self.add(data)
         return True
 
 
@@ -97,8 +89,8 @@ class JobRun:
         self.state = _State()
         self.record = JobRecord(job, self.limits)
         self.reader = FrameReader(self.record.stream_budget)
-        self.out = _Capture(self.limits.output_bytes)
-        self.err = _Capture(self.limits.output_bytes)
+        self.out = _Stream(self.limits.output_bytes)
+        self.err = _Stream(self.limits.output_bytes)
         self.pid = 0
         self.wait_status: int | None = None
         self.maxrss = 0
@@ -302,8 +294,7 @@ class JobRun:
         status = self.wait_status or 0
         return record.outcome(
             ending, warnings,
-            stdout=(bytes(self.out.kept), self.out.total),
-            stderr=(bytes(self.err.kept), self.err.total),
+            stdout=self.out.outcome, stderr=self.err.outcome,
             exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             duration=duration,
