@@ -229,8 +229,9 @@ def _as_the_sandbox_sends(job: Job, outcome: RunOutcome) -> RunOutcome:
 def run(kata_id: str, path: Path) -> Run:
     """The graded run of one file (cached: tests only read it)."""
     p = prepared(kata_id)
-    outcomes = [_as_the_sandbox_sends(job, run_outcome(p.kata, job.calls, path))
-                for job in make_jobs(p.real, path)]
+    (first,) = make_jobs(p.real, path)
+    jobs = [first] if first.then is None else [first, first.then]
+    outcomes = [_as_the_sandbox_sends(job, run_outcome(p.kata, job.calls, path)) for job in jobs]
     result = build_result(p.real, path, outcomes, display_name=path.name)
     hidden = outcomes[1] if len(outcomes) > 1 else None
     inp = diagnosis_input(p.real, result.cases, outcomes[0], hidden, path, path.name)

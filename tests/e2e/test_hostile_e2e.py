@@ -417,27 +417,30 @@ def test_the_reference_is_out_of_reach_in_class_mode_too(tmp_path: Path) -> None
 
 def _student_running(folder: Path, timeout: float = 30, grader: int | None = None) -> None:
     """Wait for the student's process: the only one working in `folder`, or (isolated:
-    its working folder is a scratch of its own) three levels below the grader (grader,
-    fork server, job supervisor, student)."""
+    its working folder is a scratch of its own) the grader's job process."""
     here = os.fsencode(str(folder)) + b"/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(cwd == here for _, _, cwd in _processes(folder)):
             return
-        if grader is not None and _depth_below(grader) >= 3:
+        if grader is not None and _job_below(grader):
             return
         time.sleep(0.02)
     raise AssertionError("the student's process never started")
 
 
-def _depth_below(pid: int) -> int:
+def _job_below(pid: int) -> bool:
     from normkatas.sandbox import procs
+    from normkatas.sandbox.worker import PROCESS_NAME
 
-    level, depth = {pid}, 0
-    while level:
-        level = {c for p in level for c in procs.children(p)}
-        depth += 1 if level else 0
-    return depth
+    for child in procs.descendants(pid):
+        try:
+            with open(f"/proc/{child}/comm", encoding="ascii", errors="replace") as comm:
+                if comm.read().strip() == PROCESS_NAME:
+                    return True
+        except OSError:
+            continue
+    return False
 
 
 PREVIOUS = '{"status": "passed", "note": "the previous complete report"}\n'

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from normkatas.sandbox import Sandbox, procs
+from normkatas.sandbox import Sandbox
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
@@ -255,8 +255,7 @@ def run_case(sb: Sandbox, case: Case) -> RunOutcome:
     assert tuple(c.status for c in outcome.calls) == case.calls, outcome
     if case.check is not None:
         case.check(outcome)
-    for pid in sb.pids:
-        assert procs.descendants(pid) == set(), f"{case.file} left processes behind"
+    assert sb.job_processes() == set(), f"{case.file} left processes behind"
     return outcome
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from normkatas.sandbox import Sandbox, procs
+from normkatas.sandbox import Sandbox
 from normkatas.sandbox.isolation import PROTECTION_NAMES, IsolationOptions, Protections
 from normkatas.sandbox.types import ArrayValue, Call, Job, Limits, RunOutcome
 from tests.support import REPO
@@ -77,8 +77,7 @@ def run(sb: Sandbox, path: Path, **kwargs: Any) -> RunOutcome:
 
 
 def no_survivors(sb: Sandbox) -> None:
-    for pid in sb.pids:
-        assert procs.descendants(pid) == set()
+    assert sb.job_processes() == set()
     uid = sb.protections.uid
     if os.geteuid() == 0:
         base = sb.isolation.base_uid

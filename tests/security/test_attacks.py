@@ -131,6 +131,7 @@ ATTACKS = [
     ("copy_classmate", ["class"]),
     ("read_instructor", ["single", "class", "gradescope"]),
     ("leak_hidden", ["single", "gradescope"]),
+    ("leak_hidden_later", ["single", "class", "gradescope"]),
     ("grader_proc", ["single", "class", "gradescope"]),
     ("sigstop", ["single", "class", "gradescope"]),
     ("giant_arrays", ["single", "gradescope"]),

@@ -145,7 +145,7 @@ def _grade_one(args: argparse.Namespace, path: Path, support: Machine) -> int:
     from normkatas.notebook.files import submission_file
 
     # The fork server starts before any kata, reference or expected value is loaded.
-    options = SessionOptions(jobs=2, mode=args.isolation)
+    options = SessionOptions(jobs=1, mode=args.isolation)  # one job: visible, then hidden
     with open_session(options, load=lambda: _catalogue(args.katas_dir)) as session, \
             submission_file(path) as (graded, nb):
         from normkatas.grading.prepare import failing_outputs, grade_with_outcomes, prepare

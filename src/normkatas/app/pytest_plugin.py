@@ -135,7 +135,7 @@ class _Session:
         from normkatas.grading.session import SessionOptions, open_session
 
         self._stack = ExitStack()
-        self._sandbox = self._stack.enter_context(open_session(SessionOptions(jobs=2))).sandbox
+        self._sandbox = self._stack.enter_context(open_session(SessionOptions(jobs=1))).sandbox
 
     def _load_catalogue(self) -> KataLibrary:
         from normkatas.app.config import project_katas_dirs

@@ -88,8 +88,9 @@ def kata_limits(kata: Kata, override: Limits | None) -> Limits:
 
 
 def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
-    """The visible job (visible cases, probes, visible performance cases) and, if any,
-    the hidden one (hidden cases, hidden performance cases)."""
+    """One job: the visible cases, probes and visible performance cases, then (``then``,
+    in the same process once every visible result is in) the hidden cases and hidden
+    performance cases, if any.  `job_outcomes` splits its outcome back."""
     if not prepared.job_calls:
         for hidden in (False, True):
             mine = [c for c in prepared.cases if c.spec.hidden == hidden]
@@ -115,12 +116,15 @@ def make_jobs(prepared: PreparedKata, submission: Path) -> list[Job]:
                      for c in s.calls]
             prepared.job_calls[hidden] = (*graded, *steps, *probes, *timed)
     entry = prepared.kata.entry
-    jobs = [Job(submission, entry, prepared.job_calls[False], prepared.limits)]
+    then = None
     if prepared.job_calls[True]:
-        jobs.append(
-            Job(submission, entry, prepared.job_calls[True], prepared.limits, hidden=True)
-        )
-    return jobs
+        then = Job(submission, entry, prepared.job_calls[True], prepared.limits, hidden=True)
+    return [Job(submission, entry, prepared.job_calls[False], prepared.limits, then=then)]
+
+
+def job_outcomes(outcome: RunOutcome) -> list[RunOutcome]:
+    """The visible job's outcome and, if there was one, the hidden job's."""
+    return [outcome] if outcome.then is None else [outcome, outcome.then]
 
 
 def build_result(
@@ -232,7 +236,7 @@ def grade_with_outcomes(
 
     for index, outcome in sandbox.run_many(jobs, while_waiting=idle):
         outcomes[index] = outcome
-    done = [o for o in outcomes if o is not None]
+    done = [part for o in outcomes if o is not None for part in job_outcomes(o)]
     result = build_result(
         prepared,
         submission,

@@ -3,7 +3,7 @@
 Every front end (``grade FILE``, class grading, the pytest plugin) opens a
 session::
 
-    with open_session(SessionOptions(jobs=2), load=lambda: KataLibrary.from_dirs(dirs)) as s:
+    with open_session(SessionOptions(), load=lambda: KataLibrary.from_dirs(dirs)) as s:
         s.sandbox.run_many(...)        # the fork servers started before `load` ran
         s.library                       # what `load` returned
         s.protections                   # what isolates the student's code here
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SessionOptions:
-    jobs: int = 2
-    """Student processes at once."""
+    jobs: int = 1
+    """Student processes at once (one submission is one job: its visible cases, then its
+    hidden ones in the same process)."""
     mode: Literal["auto", "fork", "spawn", "process"] = "auto"
     """How the fork servers start (see `normkatas.sandbox.Sandbox`)."""
     isolation: bool = True

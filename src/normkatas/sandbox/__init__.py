@@ -25,27 +25,30 @@ memory, or reach the network.  ``docs/security.md`` has the full account.
 Design (one module, one job)::
 
     grader ── client.Sandbox ──socket──▶ zygote (fork server, one per job slot)
-       (codec: job out,                   │ isolation.setup_slot, once: identity,
-        outcome back, validated,          │ mount/net/ipc namespaces, the view;
-        hidden jobs redacted)             │ never reads a job: forks when one comes
-                                          ▼
-                                        job supervisor (supervisor.JobRun): reads
-                                          │ the job, owns the clock, new pid + mount
-                                          │ namespace, drains stdout/stderr, kills all
-                                          ▼
-                                        worker (isolation.enter_job: /proc, tmpfs
-                                          scratch, uid or no capabilities,
-                                          no_new_privs; rlimits; fd 3 = results)
-                                          imports the submission (source sent by
-                                          the grader) as ``submission``
+      │ (watch.JobWatch: writes the       │ isolation.setup_slot, once: identity,
+      │  job, reads results and output,   │ mount/net/ipc namespaces, the view;
+      │  owns the clock; codec: outcome   │ reaper: the slot's pid namespace + init
+      │  validated, hidden jobs redacted) │ never reads a job: a "run" brings only
+      │                                   │ the worker's pipe ends; it forks, waits,
+      │                                   │ kills on "kill", clears the namespace
+      │                                   ▼
+      └──── job pipe, result pipe, ────▶ worker (isolation.enter_job: own mount ns,
+            stdout, stderr                /proc, tmpfs scratch, uid or no
+                                          capabilities, no_new_privs; rlimits;
+                                          fd 3 = results) reads the job, imports
+                                          the submission (source sent by the
+                                          grader) as ``submission``; a job's
+                                          ``then`` (the hidden cases) follows in the
+                                          same process once the grader has every
+                                          result of the job
 
 - Identity (:mod:`.isolation`): as root, slot ``i`` runs as uid/gid
   ``IsolationOptions.base_uid + i`` with no groups; not root, a user namespace
   and no capabilities.  Always ``no_new_privs``.
-- Kill everything: each job has its own pid namespace whose init the job
-  cannot signal; killing it takes every process of the job down.  Without
-  namespaces: the supervisor is a child subreaper and kills every descendant,
-  and a root grader kills every process of the slot's uid.
+- Kill everything: each slot has its own pid namespace whose init the job
+  cannot signal; after each job it kills every process there (:mod:`.reaper`).
+  Without namespaces: the fork server is a child subreaper and kills every
+  descendant, and a root grader kills every process of the slot's uid.
 - Filesystem view: ``pivot_root`` into a read-only tmpfs with read-only binds
   of the Python install, numpy and system libraries, a few devices, the job's
   own ``/proc`` and a size-limited tmpfs scratch (cwd, TMPDIR, HOME).  Folders of
@@ -53,12 +56,16 @@ Design (one module, one job)::
   kata folders, references, outputs and other submissions are not in the view.
 - Clean workers: the zygote is forked before any kata is loaded, drops the
   environment and zeroes its inherited argv/environ blocks, and never holds a
-  job's data (each job is read by a process forked for it).
+  job's data (each worker reads its own job after the fork; the grader reads
+  the results).
 - Hostile channel (:mod:`.protocol`, :mod:`.codec`): one ``hello`` first,
   strict framing, sizes checked before allocation, per-call byte budgets
   (``Call.max_result_bytes``, from the reference's outputs), and a memory
   budget across concurrent jobs (``Sandbox(memory_budget=...)``).  No pickle.
-- Hidden jobs (``Job.hidden``): only arrays and statuses come back.
+- Hidden jobs (``Job.hidden``): only arrays and statuses come back.  A job's
+  ``then`` (the hidden job after the visible one) runs in the same process,
+  its data written only once every result of the first job is in; a process
+  that does not finish the first job never gets it (``then`` runs afresh).
 - ``Sandbox.protections``: which of these are in place here (data:
   :class:`.isolation.Protections`), so the grader can refuse hidden cases a
   job could read and tell the operator what is missing.

@@ -9,6 +9,7 @@ every student process is forked from it.  A Sandbox is not thread-safe.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import selectors
 import signal
@@ -21,7 +22,8 @@ import warnings
 from collections.abc import Callable, Generator, Iterable
 from typing import Literal
 
-from normkatas.sandbox.codec import decode_outcome, encode_job, hidden_reduction
+from normkatas.sandbox import procs
+from normkatas.sandbox.codec import decode_outcome, encode_job, encode_next, hidden_reduction
 from normkatas.sandbox.env import force_single_thread_blas
 from normkatas.sandbox.isolation import (
     IsolationOptions,
@@ -30,8 +32,16 @@ from normkatas.sandbox.isolation import (
     set_undumpable,
 )
 from normkatas.sandbox.process import ProcessSlot
-from normkatas.sandbox.protocol import ProtocolError, recv_frame, send_frame
+from normkatas.sandbox.protocol import (
+    Buffer,
+    Header,
+    ProtocolError,
+    recv_frame,
+    send_frame,
+    send_frame_with_fds,
+)
 from normkatas.sandbox.types import CallOutcome, Job, RunOutcome
+from normkatas.sandbox.watch import Exit, JobWatch
 
 Mode = Literal["auto", "fork", "spawn", "process"]
 Resolved = Literal["fork", "spawn", "process"]
@@ -42,7 +52,12 @@ NO_PROCESSES = ("emscripten", "wasi")
 READY_SECONDS = 60.0
 SLACK_SECONDS = 30.0
 CLOSE_SECONDS = 2.0
-READ_SECONDS = 5.0
+POLL_SECONDS = 1.0
+_Selector: type[selectors.BaseSelector] = getattr(
+    selectors, "PollSelector", selectors.SelectSelector
+)
+"""poll where there is poll (pipes and sockets); select on Windows (sockets only: the
+process backend's)."""
 IS_LINUX = sys.platform.startswith("linux")
 
 
@@ -156,12 +171,14 @@ class _Server:
         self.reaped = False
         self.warnings: list[str] = []
         self.protections = Protections()
-        self.keys: list[str] = []
-        self.reduce: Callable[[RunOutcome], RunOutcome] | None = None
         self.deadline = 0.0
         self.max_payload = 0
-        self.sent_calls: object = None
-        """The calls of the last job sent (the server keeps them for the next job)."""
+        self.job: Job | None = None
+        self.helpers: set[int] = set()
+        """The server's own processes (its namespace's init): not a job's."""
+        self.watch: JobWatch | None = None
+        self.scratch: str | None = None
+        self.start_error = ""
 
     def _wait_ready(self) -> None:
         if self.ready:
@@ -176,68 +193,174 @@ class _Server:
         self.warnings = [str(w) for w in frame[0].get("warnings", [])]
         raw = frame[0].get("protections")
         self.protections = Protections.from_dict(raw if isinstance(raw, dict) else {})
+        helpers = frame[0].get("helpers")
+        self.helpers = {int(p) for p in helpers if isinstance(p, int)} \
+            if isinstance(helpers, list) else set()
         self.ready = True
 
+    # -- one job --------------------------------------------------------------------------
+
     def send(self, job: Job) -> None:
-        # Every job is sent whole: the server forks a fresh process to read each one.
+        """Start ``job``: the worker's pipe ends go to the server, which forks the worker;
+        the job itself goes into the worker's job pipe from here."""
         header, parts = encode_job(job)
+        then = encode_next(job.then) if job.then is not None else None
         self._wait_ready()
-        lim = job.limits
-        self.keys = [c.key for c in job.calls]
-        self.reduce = hidden_reduction(job)
-        budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
-        self.deadline = time.monotonic() + budget + SLACK_SECONDS
+        now = time.monotonic()
+        self.job = job
+        self.deadline = now + _seconds(job) + _seconds(job.then) + SLACK_SECONDS
         self.max_payload = job_payload_bound(job)
+        self.scratch = self._make_scratch()
+        watch = JobWatch(header, parts, now, then)
         self.sock.settimeout(SLACK_SECONDS)
-        self.sent_calls = None
         try:
-            send_frame(self.sock, header, parts)
-            self.sent_calls = job.calls if isinstance(job.calls, tuple) else None
+            send_frame_with_fds(self.sock, {"op": "run", "scratch": self.scratch}, watch.theirs)
         except OSError as exc:
+            watch.close()
+            self._drop_scratch()
             raise _ServerLost(f"the fork server stopped answering: {exc}") from None
         except BaseException:  # interrupted half-way: the stream is out of step
+            watch.close()
+            self._drop_scratch()
             self.close(kill=True)
             raise
+        watch.sent()
+        self.watch = watch
+        self.start_error = ""
+
+    def _make_scratch(self) -> str | None:
+        """Without a filesystem view, the job's private folder (the worker's cwd, TMPDIR,
+        HOME), owned by the slot's user; the grader removes it after the job."""
+        if not self.options.enabled or self.protections.filesystem_view:
+            return None
+        import tempfile
+
+        scratch = tempfile.mkdtemp(prefix="normkatas-job-")
+        uid = self.protections.uid
+        if uid is not None:
+            os.chown(scratch, uid, uid)
+        return scratch
+
+    def _drop_scratch(self) -> None:
+        if self.scratch is not None:
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def wanted(self) -> list[tuple[int, int]]:
+        """(fd, poll events) to wait on while the job runs."""
+        watch = self.watch
+        if watch is None:
+            return []
+        reading, writing = watch.interest()
+        read, write = selectors.EVENT_READ, selectors.EVENT_WRITE
+        return [(self.sock.fileno(), read), *((fd, read) for fd in reading),
+                *((fd, write) for fd in writing)]
+
+    def event(self, fd: int, mask: int, now: float) -> None:
+        watch = self.watch
+        assert watch is not None
+        if fd == self.sock.fileno():
+            self._server_message(now)
+        elif mask & selectors.EVENT_WRITE:
+            watch.write()
+        else:
+            watch.readable(fd)
+
+    def _server_message(self, now: float) -> None:
+        watch = self.watch
+        assert watch is not None
+        if watch.exit is not None:
+            raise _ServerLost("the fork server said more than it should")
+        try:
+            frame = recv_frame(self.sock, 0)
+        except (OSError, ProtocolError) as exc:
+            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        if frame is None or frame[0].get("op") != "exited":
+            raise _ServerLost("the fork server hung up")
+        header = frame[0]
+        if "error" in header:
+            self.start_error = str(header["error"])[:500]
+            watch.exited(Exit(0), now)
+            watch.drain_until = now
+            return
+        try:
+            exit = Exit(int(header["status"]), int(header["maxrss"]), float(header["cpu"]))
+        except (KeyError, TypeError, ValueError):
+            raise _ServerLost("the fork server sent a bad message") from None
+        watch.exited(exit, now)
+
+    def tick(self, now: float) -> None:
+        """Ask the server to kill the worker when the job's clock says so."""
+        watch = self.watch
+        if watch is not None and watch.tick(now):
+            try:
+                send_frame(self.sock, {"op": "kill"})
+            except OSError as exc:
+                raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+        if now > self.deadline:
+            raise _ServerLost("the fork server did not end the job in time")
+
+    def next_time(self) -> float:
+        watch = self.watch
+        return min(self.deadline, watch.next_time()) if watch is not None else self.deadline
+
+    def finished(self, now: float) -> bool:
+        return self.watch is not None and self.watch.complete(now)
+
+    def take(self) -> tuple[Callable[[], RunOutcome], Job | None]:
+        """The outcome of the finished job, to decode (the server is free meanwhile), and
+        the job's ``then`` when it is still to run (in a fresh process: this one did not
+        finish the job)."""
+        watch = self.watch
+        job = self.job
+        assert watch is not None and job is not None
+        now = time.monotonic()
+        if self.start_error:
+            outcomes = [watch.failed_to_start(self.start_error, now)]
+        else:
+            outcomes = watch.outcomes(now)
+        self._end_job()
+        first = _decoder(outcomes[0], job)
+        if job.then is None:
+            return first, None
+        if len(outcomes) == 1:
+            return first, job.then
+        second = _decoder(outcomes[1], job.then)
+        return lambda: dataclasses.replace(first(), then=second()), None
+
+    def _end_job(self) -> None:
+        self.job = None
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
+        self._drop_scratch()
 
     def receive(self) -> RunOutcome:
-        return self.receive_frame()()
-
-    def receive_frame(self) -> Callable[[], RunOutcome]:
-        """Read the outcome frame; returns its decoder (the server is free meanwhile)."""
-        # At least a few seconds: the outcome may be waiting while run_many's caller was busy.
-        self.sock.settimeout(max(READ_SECONDS, self.deadline - time.monotonic()))
-        try:
-            frame = recv_frame(self.sock, self.max_payload)
-        except (OSError, ProtocolError) as exc:
-            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
-        except BaseException:
-            self.close(kill=True)
-            raise
-        if frame is None or frame[0].get("op") != "outcome":
-            raise _ServerLost("the fork server hung up")
-        try:  # the server says when every process of the job is gone
-            idle = recv_frame(self.sock, 0)
-        except (OSError, ProtocolError) as exc:
-            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
-        except BaseException:
-            self.close(kill=True)
-            raise
-        if idle is None or idle[0].get("op") != "idle":
-            raise _ServerLost("the fork server hung up")
-        header, payload = frame
-        keys = self.keys
-        reduce = self.reduce
-        if reduce is not None:
-            return lambda: reduce(decode_outcome(header, payload, keys))
-        return lambda: decode_outcome(header, payload, keys)
+        """Wait for the job sent (on its own: `Sandbox.run_many` drives several)."""
+        while not self.finished(time.monotonic()):
+            now = time.monotonic()
+            wait = max(0.0, min(self.next_time() - now, POLL_SECONDS))
+            with _Selector() as selector:
+                for fd, mask in self.wanted():
+                    selector.register(fd, mask)
+                events = selector.select(wait)
+            for key, mask in events:
+                self.event(key.fd, mask, time.monotonic())
+            self.tick(time.monotonic())
+        return self.take()[0]()
 
     def cancel(self) -> None:
         """Stop the job in progress and drop its outcome."""
+        if self.watch is None:
+            return
         try:
-            send_frame(self.sock, {"op": "cancel"})
+            self.watch.cancel()
             self.deadline = min(self.deadline, time.monotonic() + SLACK_SECONDS)
             self.receive()
         except (OSError, _ServerLost):
+            self._end_job()
             self.close(kill=True)
 
     @property
@@ -248,6 +371,7 @@ class _Server:
         self.sock.close()
 
     def close(self, kill: bool = False) -> None:
+        self._end_job()
         self.sock.close()
         if self.reaped:
             return
@@ -285,7 +409,25 @@ def job_payload_bound(job: Job) -> int:
     budgets = [c.max_result_bytes for c in job.calls]
     if budgets and all(b is not None for b in budgets):
         arrays = min(arrays, sum(b for b in budgets if b is not None))
-    return arrays + 2 * lim.output_bytes
+    later = job_payload_bound(job.then) if job.then is not None else 0
+    return arrays + 2 * lim.output_bytes + later
+
+
+def _decoder(outcome: tuple[Header, list[Buffer]], job: Job) -> Callable[[], RunOutcome]:
+    header, parts = outcome
+    payload = b"".join(parts)  # (one copy of the arrays)
+    keys = [c.key for c in job.calls]
+    reduce = hidden_reduction(job)
+    if reduce is not None:
+        return lambda: reduce(decode_outcome(header, payload, keys))
+    return lambda: decode_outcome(header, payload, keys)
+
+
+def _seconds(job: Job | None) -> float:
+    if job is None:
+        return 0.0
+    lim = job.limits
+    return lim.timeout + lim.probe_timeout + lim.performance_timeout
 
 
 def _lost(job: Job, message: str) -> RunOutcome:
@@ -351,6 +493,17 @@ class Sandbox:
         """Process ids of the fork servers."""
         return tuple(s.pid for s in self._servers)
 
+    def job_processes(self) -> set[int]:
+        """The processes of jobs under the fork servers (none between jobs): whatever a
+        job started that is still alive."""
+        found: set[int] = set()
+        for server in self._servers:
+            if isinstance(server, _Server) and not server.reaped:
+                with contextlib.suppress(_ServerLost):
+                    server._wait_ready()  # (its helpers are known from then on)
+                found |= procs.descendants(server.pid) - server.helpers
+        return found
+
     @property
     def protections(self) -> Protections:
         """What isolates the jobs here (every slot's weakest): for the grader to refuse
@@ -386,7 +539,7 @@ class Sandbox:
         return server
 
     def _submit(self, server: _Server | ProcessSlot, job: Job) -> RunOutcome | None:
-        """Send a job; if the server is lost, the job's (crashed) outcome."""
+        """Start a job; if the server is lost, the job's (crashed) outcome."""
         try:
             server.send(job)
             if self.isolation.enabled and self.mode != "process" \
@@ -401,34 +554,11 @@ class Sandbox:
             self._idle.append(server)
             raise
 
-    def _finish(self, server: _Server | ProcessSlot, job: Job) -> RunOutcome:
-        """Receive one outcome (the server has the job) and put the server back."""
-        try:
-            outcome = server.receive()
-        except _ServerLost as exc:
-            server.close(kill=True)
-            outcome = _lost(job, str(exc))
-        finally:
-            self._idle.append(server)
-        return outcome
-
-    def _collect(self, server: _Server | ProcessSlot, job: Job) -> Callable[[], RunOutcome]:
-        """Like `_finish`, but the outcome is decoded when the returned function is called."""
-        try:
-            decode = server.receive_frame()
-        except _ServerLost as exc:
-            server.close(kill=True)
-            lost = _lost(job, str(exc))
-            decode = lambda: lost  # noqa: E731
-        finally:
-            self._idle.append(server)
-        return decode
-
     def run(self, job: Job) -> RunOutcome:
         """Run one submission and wait for its outcome."""
-        server = self._take()
-        failed = self._submit(server, job)
-        return failed if failed is not None else self._finish(server, job)
+        for _, outcome in self.run_many([job]):
+            return outcome
+        raise SandboxError("the job was not run")  # pragma: no cover - run_many yields one
 
     def run_many(
         self, jobs: Iterable[Job], *, while_waiting: Callable[[], object] | None = None
@@ -443,18 +573,28 @@ class Sandbox:
         busy: dict[_Server | ProcessSlot, tuple[int, Job]] = {}
         exhausted = False
         waiting: tuple[int, Job] | None = None
+        later: list[tuple[int, Job]] = []
+        """Jobs' ``then`` to run afresh (their process did not finish the job)."""
+        firsts: dict[int, RunOutcome] = {}
+        """The outcomes waiting for their ``then``'s."""
+        broken: dict[_Server | ProcessSlot, str] = {}
 
         def fill() -> list[tuple[int, RunOutcome]]:
             """Hand the idle servers their next jobs; the outcomes of jobs that failed
             to start."""
             nonlocal exhausted, waiting
             failures = []
-            while self._idle and not exhausted:
-                item = waiting if waiting is not None else next(pending, None)
+            while self._idle and not (exhausted and not later):
+                if waiting is not None:
+                    item: tuple[int, Job] | None = waiting
+                elif later:
+                    item = later.pop(0)
+                else:
+                    item = next(pending, None)
                 waiting = None
                 if item is None:
                     exhausted = True
-                    break
+                    continue
                 reading = sum(s.max_payload for s in busy)
                 if busy and reading + job_payload_bound(item[1]) > self.memory_budget:
                     waiting = item  # bounded memory: it waits for a running job to end
@@ -462,41 +602,85 @@ class Sandbox:
                 server = self._take()
                 failed = self._submit(server, item[1])
                 if failed is not None:
-                    failures.append((item[0], failed))
+                    if item[1].then is not None:
+                        firsts[item[0]] = failed
+                        later.append((item[0], item[1].then))
+                    else:
+                        failures.append((item[0], failed))
                     continue
                 busy[server] = item
-                selector.register(server.sock, selectors.EVENT_READ, server)
             return failures
 
-        with selectors.DefaultSelector() as selector:
-            try:
-                while True:
-                    yield from fill()
-                    if not busy:
-                        return
-                    if while_waiting is not None:
-                        callback, while_waiting = while_waiting, None
-                        callback()
-                    first = min(s.deadline for s in busy)
-                    events = selector.select(max(0.0, first - time.monotonic()))
-                    ready = [key.data for key, _ in events]
-                    if not ready:
-                        ready = [s for s in busy if s.deadline <= time.monotonic()]
-                    done = []
-                    for server in ready:
-                        selector.unregister(server.sock)
-                        index, job = busy.pop(server)
-                        done.append((index, self._collect(server, job)))
-                    # The freed servers get their next jobs before the caller's turn.
-                    failures = fill()
-                    for index, decode in done:
-                        yield index, decode()
-                    yield from failures
-            finally:
-                for server in busy:
-                    selector.unregister(server.sock)
-                    server.cancel()
+        def finish(
+            outcomes: list[tuple[int, RunOutcome]],
+        ) -> Generator[tuple[int, RunOutcome], None, None]:
+            for index, outcome in outcomes:
+                first = firsts.pop(index, None)
+                yield index, outcome if first is None else dataclasses.replace(first, then=outcome)
+
+        def lose(server: _Server | ProcessSlot, message: str) -> Callable[[], RunOutcome]:
+            server.close(kill=True)
+            lost = _lost(busy[server][1], message)
+            return lambda: lost
+
+        def ended(server: _Server | ProcessSlot) -> tuple[Callable[[], RunOutcome], Job | None]:
+            job = busy[server][1]
+            if server in broken:
+                return lose(server, broken[server]), job.then
+            return server.take()
+
+        try:
+            while True:
+                yield from finish(fill())
+                if not busy:
+                    return
+                if while_waiting is not None:
+                    callback, while_waiting = while_waiting, None
+                    callback()
+                owners: dict[int, _Server | ProcessSlot] = {}
+                now = time.monotonic()
+                wait = max(0.0, min(min(s.next_time() for s in busy) - now, POLL_SECONDS))
+                with _Selector() as selector:
+                    for server in busy:
+                        for fd, mask in server.wanted():
+                            owners[fd] = server
+                            selector.register(fd, mask)
+                    events = [(key.fd, mask) for key, mask in selector.select(wait)]
+                now = time.monotonic()
+                done: list[tuple[int, Callable[[], RunOutcome]]] = []
+                broken.clear()
+                for fd, mask in events:
+                    server = owners[fd]
+                    if server in broken:
+                        continue
+                    try:
+                        server.event(fd, mask, now)
+                    except _ServerLost as exc:
+                        broken[server] = str(exc)
+                for server in list(busy):
+                    try:
+                        if server not in broken:
+                            server.tick(now)
+                    except _ServerLost as exc:
+                        broken[server] = str(exc)
+                    if server not in broken and not server.finished(now):
+                        continue
+                    decode, rest = ended(server)
+                    if rest is not None:  # the first outcome waits for its then's
+                        later.append((busy[server][0], rest))
+                        firsts[busy[server][0]] = decode()
+                    else:
+                        done.append((busy[server][0], decode))
+                    del busy[server]
                     self._idle.append(server)
+                # The freed servers get their next jobs before the caller's turn.
+                failures = fill()
+                yield from finish([(index, decode()) for index, decode in done])
+                yield from finish(failures)
+        finally:
+            for server in busy:
+                server.cancel()
+                self._idle.append(server)
 
     def close(self) -> None:
         """Stop every fork server (and whatever they still run)."""

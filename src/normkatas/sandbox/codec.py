@@ -79,6 +79,8 @@ def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buff
         "limits": dataclasses.asdict(job.limits),
         "hidden": job.hidden,
     }
+    if job.then is not None:
+        header["then_limits"] = dataclasses.asdict(job.then.limits)
     try:
         header["source"] = base64.b64encode(read_source(job.submission)).decode("ascii")
     except OSError as exc:
@@ -88,6 +90,18 @@ def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buff
         return header, []
     calls, parts = _encode_calls(job.calls)
     header["calls"] = calls
+    return header, list(parts)
+
+
+def encode_next(job: Job) -> tuple[Header, list[Buffer]]:
+    """A job's ``then``, for the process that ran the job: its calls, no source."""
+    calls, parts = _encode_calls(job.calls)
+    header: Header = {
+        "op": "next",
+        "limits": dataclasses.asdict(job.limits),
+        "hidden": job.hidden,
+        "calls": calls,
+    }
     return header, list(parts)
 
 

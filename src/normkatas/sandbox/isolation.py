@@ -9,10 +9,10 @@ Three moments, three functions:
   install and system libraries, a few device nodes, ``/proc`` and ``/tmp``
   mount points).  It answers with a :class:`Protections` record: what this
   platform gave us.
-- :func:`enter_job_namespaces` runs in the per-job supervisor: a fresh pid
-  namespace (and a mount namespace for the job's ``/proc`` and scratch).
-- :func:`enter_job` runs in the worker, before any student code: it is pid 1
-  of the job's pid namespace, mounts its own ``/proc`` and a size-limited
+- The slot's pid namespace and its init are :mod:`normkatas.sandbox.reaper`'s.
+- :func:`enter_job` runs in the worker, before any student code: it takes a
+  mount namespace of its own, mounts its ``/proc`` (of the slot's pid
+  namespace) and a size-limited
   tmpfs scratch folder at ``/tmp`` (cwd, ``TMPDIR``, ``HOME``), then becomes
   the job identity: its own uid/gid per slot when the grader is root
   (``setgroups([])``, ``setresgid``, ``setresuid``), or, in a user namespace,
@@ -332,10 +332,6 @@ class SlotState:
     uid: int | None = None
     gid: int | None = None
     userns: bool = False
-    init_argv: list[str] | None = None
-    """A command that dies with its parent and otherwise waits forever (``setpriv
-    --pdeathsig KILL sleep infinity``), visible in the view: pid 1 of each job's
-    namespace, spawned cheaply (None: a forked copy of the supervisor)."""
     scratch_point: str = "/tmp"
     """Where each job's scratch tmpfs is mounted in the view: ``/tmp``, unless the Python
     install itself lives under /tmp (a venv made there), which the scratch would hide."""
@@ -528,15 +524,6 @@ def _probe_pid_namespace() -> bool:
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
-def _program(name: str) -> str | None:
-    """A program of the system's, as the filesystem view shows it (under /usr or /bin)."""
-    for folder in ("/usr/bin", "/bin"):
-        path = f"{folder}/{name}"
-        if os.access(path, os.X_OK):
-            return path
-    return None
-
-
 def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
     """Isolate this fork server's slot (once, before any job); never raises."""
     notes: list[str] = []
@@ -565,10 +552,6 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         except OSError as exc:
             notes.append(f"filesystem view refused: {exc}")
     pid_ns = bool(view) and _probe_pid_namespace()
-    init_argv = None
-    setpriv, sleep = _program("setpriv"), _program("sleep")
-    if pid_ns and setpriv and sleep:
-        init_argv = [setpriv, "--pdeathsig", "KILL", sleep, "infinity"]
     if view and not pid_ns:
         notes.append("pid namespaces refused: the job shares the grader's /proc")
         with contextlib.suppress(OSError):  # at least no /proc of the grader's in the view
@@ -594,60 +577,24 @@ def setup_slot(slot: int, options: IsolationOptions) -> SlotState:
         masked=tuple(masked),
         notes=tuple(notes),
     )
-    return SlotState(options, protections, uid, gid, userns, init_argv,
-                     scratch_point_for(view))
+    return SlotState(options, protections, uid, gid, userns, scratch_point_for(view))
 
 
 # -- once per job ----------------------------------------------------------------------------
 
 
-def enter_job_namespaces(state: SlotState) -> int | None:
-    """In the job's supervisor, before forking the worker: its children get a fresh pid
-    namespace and a mount namespace of their own.  Returns the pid of the namespace's
-    init (a bare reaper the job cannot signal); killing it tears the namespace down,
-    every process the job started with it."""
-    if not state.protections.pid_namespace:
-        return None
-    unshare(CLONE_NEWPID | CLONE_NEWNS)
-    if state.init_argv:  # spawned (vfork + exec): no copy of this big process
-        return os.posix_spawn(state.init_argv[0], state.init_argv, {})
-    pid = os.fork()
-    if pid == 0:
-        try:
-            # Dies with the supervisor whatever kills it: then the kernel tears the
-            # namespace down, and every process of the job with it.
-            prctl(PR_SET_PDEATHSIG, 9)
-            _namespace_init()
-        finally:
-            os._exit(0)
-    return pid
-
-
-def _namespace_init() -> None:
-    """Pid 1 of a job's namespace: reaps orphans until the supervisor kills it."""
-    import signal
-
-    os.closerange(3, 1 << 16)
-    with contextlib.suppress(ValueError, OSError):
-        signal.set_wakeup_fd(-1)
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            signal.pause()  # (SIGCHLD has a handler: an orphan's death wakes us)
-        except InterruptedError:
-            continue
-
-
 def enter_job(state: SlotState, scratch: str | None) -> list[str]:
-    """In the worker, before student code: /proc, scratch, identity; returns warnings.
+    """In the worker, before student code: its own mount namespace, /proc, scratch,
+    identity; returns warnings.
 
     ``scratch``: without a filesystem view, the job's private folder (made by the
-    supervisor); with one, the worker mounts its own tmpfs at ``state.scratch_point``.
+    grader); with one, the worker mounts its own tmpfs at ``state.scratch_point``.
     Raises OSError when a protection the slot promised cannot be put in place.
     """
     prot = state.protections
-    if prot.pid_namespace:
+    if prot.network:  # the slot's namespaces are in place: a mount namespace of the job's
+        unshare(CLONE_NEWNS)
+    if prot.pid_namespace:  # the slot's pid namespace (sandbox.reaper), as the job sees it
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if prot.filesystem_view:
         owner = f",uid={state.uid},gid={state.gid}" if state.uid is not None else ""

@@ -1,4 +1,4 @@
-"""Operating-system limits: rlimits for the worker, prctl for the supervisor.
+"""Operating-system limits: rlimits for the worker, prctl for the fork server.
 
 Everything degrades to a warning where the platform lacks it (macOS has no
 prctl and does not enforce RLIMIT_AS; root ignores RLIMIT_NPROC), never to
@@ -59,6 +59,16 @@ def become_subreaper() -> bool:
     return IS_LINUX and _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
+def set_process_name(name: str) -> None:
+    """What ``ps`` and ``top`` call this process (Linux: at most 15 bytes)."""
+    if IS_LINUX:
+        try:
+            with open("/proc/self/comm", "w", encoding="ascii") as comm:
+                comm.write(name[:15])
+        except OSError:
+            pass
+
+
 def die_with_parent(signum: int) -> bool:
     """Get ``signum`` when the parent dies (Linux only)."""
     return IS_LINUX and _prctl(PR_SET_PDEATHSIG, signum)
@@ -97,8 +107,9 @@ def _address_space() -> int | None:
     return None
 
 
-def apply_limits(limits: Limits) -> list[str]:
-    """Set the worker's rlimits; returns warnings for what could not be enforced."""
+def apply_limits(limits: Limits, then: Limits | None = None) -> list[str]:
+    """Set the worker's rlimits; returns warnings for what could not be enforced.
+    ``then``: the limits of the job the process runs next (its CPU time adds up)."""
     warnings: list[str] = []
     memory = limits.memory_mb * MB
     if IS_LINUX:
@@ -112,7 +123,7 @@ def apply_limits(limits: Limits) -> list[str]:
     if IS_MACOS:
         _set("RLIMIT_DATA", memory, warnings)
         warnings.append("macOS does not enforce RLIMIT_AS: the memory limit is best effort")
-    cpu = cpu_seconds(limits)
+    cpu = cpu_seconds(limits) + (cpu_seconds(then) if then is not None else 0)
     _set("RLIMIT_CPU", cpu, warnings, hard=cpu + 1)
     _set("RLIMIT_NPROC", limits.max_processes, warnings)
     _set("RLIMIT_FSIZE", limits.file_size_mb * MB, warnings)

@@ -28,8 +28,10 @@ daemon that left the process group.  ``app.platform`` says so to the operator.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import queue
+import selectors
 import socket
 import subprocess
 import sys
@@ -196,7 +198,7 @@ def _start(limits: Limits) -> tuple[_Tree, int]:
 
 class ProcessRun:
     """One job in a fresh interpreter: :meth:`run` returns the outcome header and payload
-    parts, as the fork backend's supervisor sends them (``codec.decode_outcome`` reads
+    parts, as the fork backend's job watch makes them (``codec.decode_outcome`` reads
     both)."""
 
     def __init__(self, job: Header, payload: list[Buffer], cancel: threading.Event) -> None:
@@ -406,6 +408,8 @@ class ProcessSlot:
         self._thread: threading.Thread | None = None
         self._outcome: Callable[[], RunOutcome] | None = None
         self._closed = False
+        self._signalled = False
+        self._then: Job | None = None
 
     @property
     def pid(self) -> int:
@@ -419,7 +423,8 @@ class ProcessSlot:
         return None
 
     def send(self, job: Job) -> None:
-        header, parts = encode_job(job)
+        self._then = job.then  # (run afterwards, in a process of its own)
+        header, parts = encode_job(dataclasses.replace(job, then=None))
         keys = [c.key for c in job.calls]
         reduce = hidden_reduction(job)
         lim = job.limits
@@ -464,6 +469,29 @@ class ProcessSlot:
 
     def receive(self) -> RunOutcome:
         return self.receive_frame()()
+
+    # What `Sandbox.run_many` drives (the fork servers' interface): the supervising
+    # thread owns the clock and says when the outcome is ready on `sock`.
+
+    def wanted(self) -> list[tuple[int, int]]:
+        return [(self.sock.fileno(), selectors.EVENT_READ)]
+
+    def event(self, fd: int, mask: int, now: float) -> None:
+        self._signalled = True
+
+    def tick(self, now: float) -> None:
+        return None
+
+    def next_time(self) -> float:
+        return self.deadline
+
+    def finished(self, now: float) -> bool:
+        return self._signalled or now >= self.deadline
+
+    def take(self) -> tuple[Callable[[], RunOutcome], Job | None]:
+        self._signalled = False
+        then, self._then = self._then, None
+        return self.receive_frame(), then
 
     def cancel(self) -> None:
         if self._run is not None and self._thread is not None:

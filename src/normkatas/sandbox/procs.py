@@ -1,6 +1,6 @@
-"""Finding, killing and reaping the supervisor's descendants.
+"""Finding, killing and reaping the fork server's descendants.
 
-On Linux the supervisor is a child subreaper, so whatever a worker leaves
+On Linux the fork server is a child subreaper, so whatever a worker leaves
 behind (double-forked, setsid'd daemons included) stays its descendant and
 is found through ``/proc``.  Elsewhere only the worker's process group can be
 killed.

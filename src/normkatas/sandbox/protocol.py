@@ -112,18 +112,24 @@ def send_frame(sock: socket.socket, header: Header, parts: Sequence[Buffer] = ()
         sock.sendall(b"".join(small))
 
 
+def write_some(fd: int, views: list[memoryview]) -> None:
+    """One write of what is left in ``views`` (what was written is taken off the list);
+    raises BlockingIOError on a full non-blocking pipe."""
+    written = _writev(fd, views[:_IOV_MAX])
+    while views and written >= views[0].nbytes:
+        written -= views[0].nbytes
+        views.pop(0)
+    if written:
+        views[0] = views[0][written:]
+
+
 def write_frame(fd: int, header: Header, parts: Sequence[Buffer] = ()) -> None:
     """Write a whole frame to a blocking fd (the worker's result pipe), in as few
     system calls as the kernel allows (one, for a frame that fits the pipe)."""
     views = [memoryview(buf).cast("B") for buf in encode_frame(header, parts)]
     views = [v for v in views if v.nbytes]
     while views:
-        written = _writev(fd, views[:_IOV_MAX])
-        while views and written >= views[0].nbytes:
-            written -= views[0].nbytes
-            views.pop(0)
-        if written:
-            views[0] = views[0][written:]
+        write_some(fd, views)
 
 
 def _recv_exact(sock: socket.socket, size: int, *, eof_ok: bool = False) -> bytearray | None:
@@ -152,11 +158,71 @@ def recv_frame(sock: socket.socket, max_payload: int) -> tuple[Header, bytearray
     return parse_header(raw), payload
 
 
+def _read_exact_fd(fd: int, size: int, *, eof_ok: bool = False) -> bytearray | None:
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = _readv(fd, [view[got:]])
+        if n == 0:
+            if eof_ok and got == 0:
+                return None
+            raise ProtocolError("end of stream in the middle of a frame")
+        got += n
+    return buf
+
+
+def read_frame(fd: int, max_payload: int) -> tuple[Header, bytearray] | None:
+    """Read one frame from a blocking fd (the worker's job pipe); None at end of stream."""
+    prefix = _read_exact_fd(fd, PREFIX.size, eof_ok=True)
+    if prefix is None:
+        return None
+    header_len, payload_len = parse_prefix(prefix, max_payload)
+    raw = _read_exact_fd(fd, header_len)
+    payload = _read_exact_fd(fd, payload_len)
+    assert raw is not None and payload is not None
+    return parse_header(raw), payload
+
+
+def send_frame_with_fds(sock: socket.socket, header: Header, fds: Sequence[int]) -> None:
+    """Send a small frame (no payload) with file descriptors attached (SCM_RIGHTS)."""
+    (data,) = encode_frame(header)
+    send_fds = getattr(socket, "send_fds")  # (POSIX only: the fork servers')  # noqa: B009
+    sent = send_fds(sock, [data], list(fds))
+    if sent < len(data):
+        sock.sendall(memoryview(data)[sent:])
+
+
+def recv_frame_with_fds(
+    sock: socket.socket, max_fds: int
+) -> tuple[Header, list[int]] | None:
+    """Read one frame with no payload and the descriptors that came with it; None on a
+    clean end of stream.  Descriptors that came with a bad frame are closed."""
+    recv_fds = getattr(socket, "recv_fds")  # noqa: B009
+    data, fds, flags, _ = recv_fds(sock, PREFIX.size, max_fds)
+    try:
+        if not data:
+            if fds:
+                raise ProtocolError("descriptors without a frame")
+            return None
+        if flags & getattr(socket, "MSG_CTRUNC", 0):
+            raise ProtocolError("too many descriptors with a frame")
+        rest = _recv_exact(sock, PREFIX.size - len(data)) if len(data) < PREFIX.size else b""
+        header_len, _ = parse_prefix(bytes(data) + bytes(rest or b""), 0)
+        raw = _recv_exact(sock, header_len)
+        assert raw is not None
+        return parse_header(raw), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
 class FrameReader:
     """Incremental frame parser for a non-blocking pipe (the worker's results).
 
     ``max_payload`` bounds the payload bytes of the whole stream, not just of
-    one frame: the worker cannot make the supervisor buffer more than that.
+    one frame: the worker cannot make the grader buffer more than that.
     It reads what is there (up to `READ_SIZE`) and parses every whole frame
     in it; a malformed frame after good ones is reported (raised) on the next
     read, once the good ones are in ``frames``.

@@ -1,8 +1,9 @@
 """What a job's student process has said, frame by frame, and the outcome it adds up to.
 
-Both backends read the same hostile channel (the fork supervisor,
-:mod:`.supervisor`, and the process backend, :mod:`.process`): one ``hello``
-first, then ``imported`` or ``import-failed``, one ``call`` frame per call in
+Both backends read the same hostile channel (the fork servers' jobs, watched from
+the grader by :mod:`.watch`, and the process backend, :mod:`.process`): one
+``hello`` first (``resumed`` for a job that follows another in the same process),
+then ``imported`` or ``import-failed``, one ``call`` frame per call in
 run order (each within its byte budget), the ``probes`` and ``performance``
 markers that move the clock, and ``done``.  A frame out of place makes the
 record ``malformed``; the backend then kills the process.  :meth:`JobRecord.outcome`
@@ -51,9 +52,12 @@ class Capture:
 class JobRecord:
     """The frames of one job, checked against the channel's rules as they come."""
 
-    def __init__(self, job: Header, limits: Limits) -> None:
+    def __init__(self, job: Header, limits: Limits, *, follows: bool = False) -> None:
+        """``follows``: the job comes after another one in the same process (a ``then``):
+        it starts with ``resumed`` instead of ``hello`` and an import."""
         self.job = job
         self.limits = limits
+        self.follows = follows
         self.order = run_order([c["group"] for c in job["calls"]])
         self.frames_seen = 0
         self.hello: list[str] = []
@@ -88,6 +92,12 @@ class JobRecord:
             return deadline
         kind = header.get("type")
         self.frames_seen += 1
+        if kind == "resumed" and self.frames_seen == 1 and self.follows:
+            self.said_hello = self.imported = True
+            return deadline
+        if self.follows and not self.imported:
+            self.malformed = f"unexpected {str(kind)[:40]!r} message"
+            return deadline
         if kind == "hello" and self.frames_seen == 1 and isinstance(header.get("warnings"), list):
             self.hello = [str(w)[:2000] for w in header["warnings"][:20]]
             self.said_hello = True

@@ -142,6 +142,12 @@ class Job:
     hidden: bool = False
     """A hidden job: only arrays and statuses come back (no output, warnings, frames,
     messages, names or timings outside performance calls)."""
+    then: Job | None = None
+    """A job for the same process once this one is over: its data reaches the process
+    only after every result of this job is in, and what the process says from then on
+    is the next job's (the hidden cases after the visible ones, in one process).  When
+    the process does not finish this job, ``then`` runs in a fresh process instead.
+    Its outcome is the outcome's ``then``."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,8 @@ class RunOutcome:
     defined_functions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     duration: float = 0.0
+    then: RunOutcome | None = None
+    """The outcome of the job's ``then``."""
 
     def call(self, key: str) -> CallOutcome | None:
         for c in self.calls:

@@ -1,16 +1,24 @@
-"""The student's process: forked by the supervisor, one per job; never returns.
+"""The student's process: forked by the fork server, one per job; never returns.
 
-It isolates itself (own session, rlimits, fresh stdio, a clean ``sys.path``,
-no CI command-file variables such as ``$GITHUB_OUTPUT``),
-imports the submission as module ``submission``, calls the function once per
-call (cases first, then probes, then performance calls) and streams one
-frame per finished call on its private result fd.  Frames, in order::
+It reads its job from the job pipe the grader writes, isolates itself (own
+session, rlimits, fresh stdio, a clean ``sys.path``, no CI command-file
+variables such as ``$GITHUB_OUTPUT``), imports the submission as module
+``submission``, calls the function once per call (cases first, then probes,
+then performance calls) and streams one frame per finished call on its
+private result fd.  Frames, in order::
 
     hello {warnings}
     imported | import-failed {status, error, defined_functions}
     call {index, status, value, exception, mutated, duration} + array bytes
     probes                     (before the first probe call)
     performance                (before the first performance call)
+    done
+
+and, when the job has a ``then``: the next job is read from the job pipe (the
+grader writes it once it has every result of the first), then::
+
+    resumed
+    call ...                   (the next job's calls, with their markers)
     done
 """
 
@@ -33,15 +41,20 @@ import numpy as np
 
 from normkatas.sandbox import capture, codec, isolation, limits, steps
 from normkatas.sandbox.env import force_single_thread_blas, hide_ci_files
-from normkatas.sandbox.protocol import Header, write_frame
+from normkatas.sandbox.protocol import Header, ProtocolError, read_frame, write_frame
 from normkatas.sandbox.types import Limits, run_order
 
 RESULT_FD = 3
+JOB_FD = 4
+"""The job pipe, kept open when a next job comes (``then_limits`` in the job)."""
 EXIT_INTERNAL = 70
 EXIT_MEMORY = 71
 MODULE_NAME = "submission"
 RECURSION_LIMIT = 1000
 MAX_REPEAT = 100
+PROCESS_NAME = "normkatas-job"
+MAX_JOB_BYTES = 1 << 40
+"""The job comes from the grader (trusted): no bound but the machine's."""
 _BLOCKED_IMPORTS = ("solutions", "katas", "normkatas")
 _perf_counter = time.perf_counter
 _ndarray = np.ndarray
@@ -52,7 +65,7 @@ _stdio: list[Any] = []  # ours, flushed after every call whatever the submission
 
 @dataclass(frozen=True)
 class WorkerPipes:
-    """The supervisor's pipe ends the worker writes to."""
+    """The pipe ends the worker writes to (the grader reads them)."""
 
     result: int
     stdout: int
@@ -79,15 +92,19 @@ def _send(header: Header, parts: Sequence[memoryview] = ()) -> None:
     write_frame(RESULT_FD, header, parts)
 
 
-def _setup_fds(pipes: WorkerPipes) -> None:
+def _setup_fds(pipes: WorkerPipes, job_fd: int | None = None) -> None:
+    """stdin from /dev/null, stdout, stderr, the results on 3 (and the job pipe on 4,
+    when a next job comes that way); every other fd closed."""
     import fcntl
 
     devnull = os.open(os.devnull, os.O_RDWR)
     sources = [devnull, pipes.stdout, pipes.stderr, pipes.result]
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]  # out of 0-3's way
+    if job_fd is not None:
+        sources.append(job_fd)
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]  # out of 0-4's way
     for target, fd in enumerate(high):
         os.dup2(fd, target)
-    _close_from(RESULT_FD + 1)
+    _close_from(len(sources))
     open_stdio()
 
 
@@ -127,6 +144,7 @@ def _setup_process(
     submission: str,
     slot: isolation.SlotState | None = None,
     scratch: str | None = None,
+    then: Limits | None = None,
 ) -> list[str]:
     os.setsid()
     limits.die_with_parent(signal.SIGKILL)
@@ -146,7 +164,7 @@ def _setup_process(
         assert slot is not None
         isolation.clean_environment()
         isolation.enter_job(slot, scratch)
-    warnings = limits.apply_limits(lim)
+    warnings = limits.apply_limits(lim, then)
     sys.meta_path.insert(0, _ImportBlocker())
     sys.argv[:] = [submission]
     sys.dont_write_bytecode = True
@@ -449,19 +467,52 @@ def _run_calls(fn: Callable[..., Any], job: Header, payload: memoryview, ctx: _C
 
 def run(
     parent: int,
-    job: Header,
-    payload: bytearray,
+    job_fd: int,
     pipes: WorkerPipes,
     slot: isolation.SlotState | None = None,
     scratch: str | None = None,
 ) -> NoReturn:
-    """The whole life of the worker (called right after fork)."""
+    """The whole life of the worker (called right after fork): the job is read from
+    ``job_fd`` here, after the fork, so the fork server never holds any job's data."""
+    limits.set_process_name(PROCESS_NAME)
+    try:
+        frame = read_frame(job_fd, MAX_JOB_BYTES)
+    except (OSError, ProtocolError):
+        frame = None
+    if frame is None or frame[0].get("op") != "run":
+        os._exit(EXIT_INTERNAL)
+    job, payload = frame
+    raw = job.get("then_limits")
+    then = Limits(**raw) if isinstance(raw, dict) else None
+    if then is None:
+        os.close(job_fd)
 
     def setup(lim: Limits, path: str) -> list[str]:
-        _setup_fds(pipes)
-        return _setup_process(parent, lim, path, slot, scratch)
+        _setup_fds(pipes, job_fd if then is not None else None)
+        return _setup_process(parent, lim, path, slot, scratch, then)
 
     run_job(job, payload, setup)
+
+
+def _run_next(fn: Callable[..., Any], path: str, lines: list[str]) -> None:
+    """The next job, read from `JOB_FD` once the grader has every result of this one.
+    Whatever the submission did to that fd meanwhile, either the job comes whole
+    (``resumed``, then its calls) or nothing is said (the grader runs it afresh)."""
+    _check_pid()
+    try:
+        frame = read_frame(JOB_FD, MAX_JOB_BYTES)
+    except (OSError, ProtocolError, ValueError):
+        frame = None
+    if frame is None or frame[0].get("op") != "next":
+        os._exit(0)
+    job, payload = frame
+    with contextlib.suppress(OSError):
+        os.close(JOB_FD)
+    _send({"type": "resumed"})
+    lim = Limits(**job["limits"])
+    _run_calls(fn, job, memoryview(payload).toreadonly(), _Context(path, lines, lim))
+    _flush()
+    _send({"type": "done"})
 
 
 def run_job(
@@ -489,6 +540,9 @@ def run_job(
         _run_calls(fn, job, memoryview(payload).toreadonly(), _Context(path, lines, lim))
         _flush()
         _send({"type": "done"})
+        del payload
+        if isinstance(job.get("then_limits"), dict):
+            _run_next(fn, path, lines)
         os._exit(0)
     except MemoryError:
         os._exit(EXIT_MEMORY)

@@ -227,7 +227,7 @@ class ClassRun:
         prepared: dict[str, PreparedKata],
     ) -> None:
         from normkatas.app.batch.build import Builder, build_processes
-        from normkatas.grading.prepare import make_jobs
+        from normkatas.grading.prepare import job_outcomes, make_jobs
 
         # Every job of every student (visible cases, then the hidden ones) through
         # one run_many: `owner` maps a job back to (student, job of the student).
@@ -258,7 +258,8 @@ class ClassRun:
                 if all(o is not None for o in slots):
                     del pending[i]
                     submission, kata = todo[i]
-                    builder.submit(submission, kata.id, [o for o in slots if o is not None])
+                    outcomes = [part for o in slots if o is not None for part in job_outcomes(o)]
+                    builder.submit(submission, kata.id, outcomes)
         except BaseException:
             builder.close(interrupted=True)
             raise
