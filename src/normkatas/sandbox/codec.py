@@ -19,7 +19,7 @@ from typing import Any, cast, get_args
 
 import numpy as np
 
-from normkatas.sandbox.protocol import Buffer, Header
+from normkatas.sandbox.protocol import Buffer, Header, dumps, encode_frame
 from normkatas.sandbox.types import (
     ArrayValue,
     Call,
@@ -63,6 +63,9 @@ class MalformedError(ValueError):
 _ENCODED: dict[int, tuple[tuple[Call, ...], list[dict[str, Any]], list[Buffer]]] = {}
 """Encoded call tuples, by identity: a class sends the same calls to every student."""
 _ENCODED_MAX = 16
+_CALLS_JSON: dict[int, tuple[list[dict[str, Any]], bytes]] = {}
+"""The JSON of the remembered encodings' calls (a class sends the same calls to every
+student: encoded once)."""
 
 
 def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buffer]]:
@@ -91,6 +94,16 @@ def encode_job(job: Job, *, same_calls: bool = False) -> tuple[Header, list[Buff
     calls, parts = _encode_calls(job.calls)
     header["calls"] = calls
     return header, list(parts)
+
+
+def job_frame(header: Header, parts: Sequence[Buffer]) -> list[Buffer]:
+    """The frame that carries an encoded job (`encode_job`, `encode_next`): the calls'
+    JSON is reused when the calls were encoded before."""
+    calls = header.get("calls")
+    known = _CALLS_JSON.get(id(calls))
+    if known is None or known[0] is not calls:
+        return encode_frame(header, parts)
+    return encode_frame(header, parts, known=("calls", known[1]))
 
 
 def encode_next(job: Job) -> tuple[Header, list[Buffer]]:
@@ -158,6 +171,9 @@ def _encode_calls(job_calls: Sequence[Call]) -> tuple[list[dict[str, Any]], list
         while len(_ENCODED) >= _ENCODED_MAX:
             _ENCODED.pop(next(iter(_ENCODED)))
         _ENCODED[id(job_calls)] = (job_calls, calls, parts)
+        _CALLS_JSON[id(calls)] = (calls, dumps(calls))
+        while len(_CALLS_JSON) > _ENCODED_MAX:
+            _CALLS_JSON.pop(next(iter(_CALLS_JSON)))
     return calls, parts
 
 

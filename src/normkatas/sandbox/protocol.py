@@ -63,11 +63,25 @@ def _nbytes(part: Buffer) -> int:
     return part.nbytes if isinstance(part, memoryview) else len(part)
 
 
-def encode_frame(header: Header, parts: Sequence[Buffer] = ()) -> list[Buffer]:
-    """The buffers to write, in order: prefix+header, then the payload parts."""
-    head = _dumps(header).encode("ascii")
+def encode_frame(
+    header: Header, parts: Sequence[Buffer] = (), *, known: tuple[str, bytes] | None = None
+) -> list[Buffer]:
+    """The buffers to write, in order: prefix+header, then the payload parts.
+    ``known``: one entry of the header (its key, and its value already as JSON)."""
+    if known is None:
+        head = _dumps(header).encode("ascii")
+    else:
+        key, value = known
+        rest = _dumps({k: v for k, v in header.items() if k != key}).encode("ascii")
+        head = rest[:-1] + (b"," if len(rest) > 2 else b"") + _dumps(key).encode("ascii") \
+            + b":" + value + b"}"
     payload_len = sum(_nbytes(p) for p in parts)
     return [PREFIX.pack(MAGIC, len(head), payload_len) + head, *parts]
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as the frames carry it."""
+    return _dumps(value).encode("ascii")
 
 
 def parse_prefix(prefix: Buffer, max_payload: int) -> tuple[int, int]:

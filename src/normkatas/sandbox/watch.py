@@ -23,13 +23,13 @@ import time
 from dataclasses import dataclass
 
 from normkatas.sandbox import worker
+from normkatas.sandbox.codec import job_frame
 from normkatas.sandbox.limits import IS_LINUX, MB
 from normkatas.sandbox.protocol import (
     Buffer,
     FrameReader,
     Header,
     ProtocolError,
-    encode_frame,
     write_some,
 )
 from normkatas.sandbox.record import Capture, JobRecord
@@ -118,7 +118,7 @@ class JobWatch:
         sent)."""
         for fd in (self.job_w, self.result_r, self.out_r, self.err_r):
             os.set_blocking(fd, False)
-        self._unsent = [memoryview(b).cast("B") for b in encode_frame(header, parts)]
+        self._unsent = [memoryview(b).cast("B") for b in job_frame(header, parts)]
         self._unsent = [v for v in self._unsent if v.nbytes]
         self.readers: dict[int, FrameReader | _Stream] = {
             self.result_r: self.reader, self.out_r: self.out, self.err_r: self.err,
@@ -194,7 +194,7 @@ class JobWatch:
                 self.readers[fd] = stream
         self.start = now
         self.deadline = now + self.limits.timeout
-        views = [memoryview(b).cast("B") for b in encode_frame(header, parts)]
+        views = [memoryview(b).cast("B") for b in job_frame(header, parts)]
         self._unsent = [v for v in views if v.nbytes]
         self.write()
 
