@@ -353,13 +353,9 @@ class ProcessRun:
 
     def _ending(self) -> tuple[str, list[str]]:
         """Why the student's process stopped before finishing: a status and warnings."""
-        if self.record.malformed:
-            message = self.record.malformed
-            return "crashed", [f"malformed message from the student's process: {message}"]
-        if self.timed_out:
-            return "timeout", []
-        if self.was_cancelled:
-            return "crashed", ["the run was cancelled"]
+        early = self.record.early_ending(timed_out=self.timed_out, cancelled=self.was_cancelled)
+        if early is not None:
+            return early
         code = self.returncode or 0
         if code == EXIT_MEMORY:
             return "memory-limit", []

@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MAGIC = b"NKSB"
@@ -146,38 +146,14 @@ def write_frame(fd: int, header: Header, parts: Sequence[Buffer] = ()) -> None:
         write_some(fd, views)
 
 
-def _recv_exact(sock: socket.socket, size: int, *, eof_ok: bool = False) -> bytearray | None:
+def _read_exact(
+    read_into: Callable[[memoryview], int], size: int, *, eof_ok: bool = False
+) -> bytearray | None:
     buf = bytearray(size)
     view = memoryview(buf)
     got = 0
     while got < size:
-        n = sock.recv_into(view[got:], size - got)
-        if n == 0:
-            if eof_ok and got == 0:
-                return None
-            raise ProtocolError("connection closed in the middle of a frame")
-        got += n
-    return buf
-
-
-def recv_frame(sock: socket.socket, max_payload: int) -> tuple[Header, bytearray] | None:
-    """Read one frame from a blocking socket; None on a clean end of stream."""
-    prefix = _recv_exact(sock, PREFIX.size, eof_ok=True)
-    if prefix is None:
-        return None
-    header_len, payload_len = parse_prefix(prefix, max_payload)
-    raw = _recv_exact(sock, header_len)
-    payload = _recv_exact(sock, payload_len)
-    assert raw is not None and payload is not None
-    return parse_header(raw), payload
-
-
-def _read_exact_fd(fd: int, size: int, *, eof_ok: bool = False) -> bytearray | None:
-    buf = bytearray(size)
-    view = memoryview(buf)
-    got = 0
-    while got < size:
-        n = _readv(fd, [view[got:]])
+        n = read_into(view[got:])
         if n == 0:
             if eof_ok and got == 0:
                 return None
@@ -186,16 +162,33 @@ def _read_exact_fd(fd: int, size: int, *, eof_ok: bool = False) -> bytearray | N
     return buf
 
 
-def read_frame(fd: int, max_payload: int) -> tuple[Header, bytearray] | None:
-    """Read one frame from a blocking fd (the worker's job pipe); None at end of stream."""
-    prefix = _read_exact_fd(fd, PREFIX.size, eof_ok=True)
+def _recv_exact(sock: socket.socket, size: int) -> bytearray:
+    buf = _read_exact(sock.recv_into, size)
+    assert buf is not None
+    return buf
+
+
+def _read_whole_frame(
+    read_into: Callable[[memoryview], int], max_payload: int
+) -> tuple[Header, bytearray] | None:
+    prefix = _read_exact(read_into, PREFIX.size, eof_ok=True)
     if prefix is None:
         return None
     header_len, payload_len = parse_prefix(prefix, max_payload)
-    raw = _read_exact_fd(fd, header_len)
-    payload = _read_exact_fd(fd, payload_len)
+    raw = _read_exact(read_into, header_len)
+    payload = _read_exact(read_into, payload_len)
     assert raw is not None and payload is not None
     return parse_header(raw), payload
+
+
+def recv_frame(sock: socket.socket, max_payload: int) -> tuple[Header, bytearray] | None:
+    """Read one frame from a blocking socket; None on a clean end of stream."""
+    return _read_whole_frame(sock.recv_into, max_payload)
+
+
+def read_frame(fd: int, max_payload: int) -> tuple[Header, bytearray] | None:
+    """Read one frame from a blocking fd (the worker's job pipe); None at end of stream."""
+    return _read_whole_frame(lambda view: _readv(fd, [view]), max_payload)
 
 
 def send_frame_with_fds(sock: socket.socket, header: Header, fds: Sequence[int]) -> None:
@@ -222,7 +215,7 @@ def recv_frame_with_fds(
         if flags & getattr(socket, "MSG_CTRUNC", 0):
             raise ProtocolError("too many descriptors with a frame")
         rest = _recv_exact(sock, PREFIX.size - len(data)) if len(data) < PREFIX.size else b""
-        header_len, _ = parse_prefix(bytes(data) + bytes(rest or b""), 0)
+        header_len, _ = parse_prefix(bytes(data) + bytes(rest), 0)
         raw = _recv_exact(sock, header_len)
         assert raw is not None
         return parse_header(raw), fds

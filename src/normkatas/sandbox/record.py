@@ -183,6 +183,17 @@ class JobRecord:
         }
         return header, parts
 
+    def early_ending(self, *, timed_out: bool, cancelled: bool) -> tuple[str, list[str]] | None:
+        """How a run that did not finish ended, when how its process ended does not
+        matter: a malformed channel, the deadline, a cancel (else None)."""
+        if self.malformed:
+            return "crashed", [f"malformed message from the student's process: {self.malformed}"]
+        if timed_out:
+            return "timeout", []
+        if cancelled:
+            return "crashed", ["the run was cancelled"]
+        return None
+
     def _run_status(self, statuses: dict[int, str], ending: str) -> str:
         if not self.imported:
             return ending if ending != "ok" else "crashed"

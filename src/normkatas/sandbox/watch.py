@@ -258,14 +258,10 @@ class JobWatch:
 
     def _ending(self) -> tuple[str, list[str]]:
         """Why the worker stopped before finishing: a call/run status and warnings."""
+        early = self.record.early_ending(timed_out=self.timed_out, cancelled=self.cancelled)
+        if early is not None:
+            return early
         exit = self.exit or Exit(0)
-        if self.record.malformed:
-            message = self.record.malformed
-            return "crashed", [f"malformed message from the student's process: {message}"]
-        if self.timed_out:
-            return "timeout", []
-        if self.cancelled:
-            return "crashed", ["the run was cancelled"]
         status = exit.status
         if os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
