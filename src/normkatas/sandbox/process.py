@@ -9,7 +9,8 @@ hostile: one ``hello`` first, strict framing, the stream's byte budget and
 each call's budget checked before anything is kept.
 
 The grader's side (:class:`ProcessSlot`, used by ``client.Sandbox`` in mode
-``"process"``) supervises a job from a thread: reader threads drain the
+``"process"``) supervises a job from a thread (and a job's ``then``, the hidden
+cases, at the same time from another, in a process of its own): reader threads drain the
 student's stdout and stderr (keeping the first ``Limits.output_bytes``) and
 the result pipe, and the thread owns the clock.  At the deadline, or when the
 run is cancelled, it kills the whole process tree: on Windows the job's Job
@@ -400,16 +401,15 @@ class ProcessSlot:
         self.warnings: list[str] = []
         self.deadline = 0.0
         self.max_payload = 0
-        self._run: ProcessRun | None = None
-        self._thread: threading.Thread | None = None
+        self._runs: list[ProcessRun] = []
+        self._threads: list[threading.Thread] = []
         self._outcome: Callable[[], RunOutcome] | None = None
         self._closed = False
         self._signalled = False
-        self._then: Job | None = None
 
     @property
     def pid(self) -> int:
-        return self._run.pid if self._run is not None else 0
+        return self._runs[0].pid if self._runs else 0
 
     @property
     def lost(self) -> bool:
@@ -419,23 +419,27 @@ class ProcessSlot:
         return None
 
     def send(self, job: Job) -> None:
-        self._then = job.then  # (run afterwards, in a process of its own)
-        header, parts = encode_job(dataclasses.replace(job, then=None))
-        keys = [c.key for c in job.calls]
-        reduce = hidden_reduction(job)
-        lim = job.limits
-        budget = lim.timeout + lim.probe_timeout + lim.performance_timeout
+        """Start the job, and its ``then`` at the same time in a process of its own (each
+        job is a fresh interpreter here: nothing to share)."""
+        parts = [job] if job.then is None else [dataclasses.replace(job, then=None), job.then]
+        budget = max(j.limits.timeout + j.limits.probe_timeout + j.limits.performance_timeout
+                     for j in parts)
         self.deadline = time.monotonic() + STARTUP_SECONDS + budget + DRAIN_SECONDS + 5.0
         self.max_payload = self._payload_bound(job)
-        run = ProcessRun(header, parts, threading.Event())
-        self._run = run
+        self._runs = []
+        self._threads = []
         self._outcome = None
+        results: list[RunOutcome | None] = [None] * len(parts)
+        left = [len(parts)]
+        lock = threading.Lock()
 
-        def supervise() -> None:
+        def supervise(index: int, one: Job, run: ProcessRun) -> None:
+            keys = [c.key for c in one.calls]
             try:
                 out_header, out_parts = run.run()
                 payload = b"".join(out_parts)  # (one copy of the arrays)
                 outcome = decode_outcome(out_header, payload, keys)
+                reduce = hidden_reduction(one)
                 if reduce is not None:
                     outcome = reduce(outcome)
             except BaseException as exc:  # never leave the grader waiting
@@ -443,18 +447,33 @@ class ProcessSlot:
                     status="crashed", calls=tuple(CallOutcome(k, "not-run") for k in keys),
                     warnings=(f"the process sandbox failed: {exc}",),
                 )
-            self._outcome = lambda: outcome
+            results[index] = outcome
+            with lock:
+                left[0] -= 1
+                if left[0]:
+                    return
+            first, *rest = results
+            assert first is not None
+            whole = first if not rest else dataclasses.replace(first, then=rest[0])
+            self._outcome = lambda: whole
             with contextlib.suppress(OSError):
                 self._signal.send(b"x")
 
-        self._thread = threading.Thread(target=supervise, name="normkatas-job", daemon=True)
-        self._thread.start()
+        for index, one in enumerate(parts):
+            header, payload = encode_job(one)
+            run = ProcessRun(header, payload, threading.Event())
+            self._runs.append(run)
+            thread = threading.Thread(target=supervise, args=(index, one, run),
+                                      name="normkatas-job", daemon=True)
+            self._threads.append(thread)
+        for thread in self._threads:
+            thread.start()
 
     def receive_frame(self) -> Callable[[], RunOutcome]:
         """Wait for the outcome; returns it (as a function, like the fork servers')."""
-        if self._thread is not None:
-            self._thread.join()
-        self._thread = None
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
         self.sock.settimeout(1.0)
         with contextlib.suppress(OSError):
             self.sock.recv(1)
@@ -486,24 +505,24 @@ class ProcessSlot:
 
     def take(self) -> tuple[Callable[[], RunOutcome], Job | None]:
         self._signalled = False
-        then, self._then = self._then, None
-        return self.receive_frame(), then
+        return self.receive_frame(), None
 
     def cancel(self) -> None:
-        if self._run is not None and self._thread is not None:
-            self._run.cancel()
+        if self._threads:
+            self.hang_up()
             self.receive_frame()
 
     def hang_up(self) -> None:
-        if self._run is not None and self._thread is not None:
-            self._run.cancel()
+        if self._threads:
+            for run in self._runs:
+                run.cancel()
 
     def close(self, kill: bool = False) -> None:
         if self._closed:
             return
         self.hang_up()
-        if self._thread is not None:
-            self._thread.join()
+        for thread in self._threads:
+            thread.join()
         self._closed = True
         self.sock.close()
         self._signal.close()
