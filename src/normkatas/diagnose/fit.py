@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from normkatas.diagnose.context import Arrays, Context, Item, close
+from normkatas.diagnose.context import (
+    Arrays,
+    Context,
+    Item,
+    close,
+    first_differs,
+    first_values,
+)
 from normkatas.diagnose.families import Family, Stages
 from normkatas.diagnose.layout import Grouping
 from normkatas.spec.model import Kata
@@ -31,6 +38,8 @@ MAX_EVALUATIONS = 6000
 """The search's budget, in candidate-on-item comparisons (a count of work, never a
 time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
+CANDIDATE_OUTPUTS = "candidate-outputs"
+"""An item's cache entry: each candidate's outputs on the item and their first elements."""
 MAX_EXCLUSIONS = 1500
 """The budget of the search for alternatives to the best candidate (`exclude`), in
 the same counted comparisons; when it runs out before every alternative with one
@@ -43,6 +52,15 @@ class Candidate:
     grouping: Grouping
     deviations: tuple[tuple[str, str], ...]
     axes_cost: int = 0
+
+    def __hash__(self) -> int:
+        # (a search hashes the same candidate thousands of times: computed once)
+        try:
+            return self._hash  # type: ignore[no-any-return,has-type]
+        except AttributeError:
+            value = hash((self.assignment, self.grouping, self.deviations, self.axes_cost))
+            object.__setattr__(self, "_hash", value)
+            return value
 
     @property
     def cost(self) -> int:
@@ -224,11 +242,21 @@ def fit_items(ctx: Context) -> list[Item]:
 
 def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
     assert ctx.family is not None and item.outputs is not None
-    outputs = outputs_of(
-        ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
-        candidate.grouping, item.cache,
-    )
-    return outputs is not None and close(item.outputs, outputs, item.tol)
+    known: dict[Candidate, tuple[Arrays | None, tuple[float, ...] | None]] = \
+        item.cache.setdefault(CANDIDATE_OUTPUTS, {})
+    entry = known.get(candidate)
+    if entry is None:
+        outputs = outputs_of(
+            ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
+            candidate.grouping, item.cache,
+        )
+        entry = known[candidate] = (outputs, first_values(outputs))
+    outputs, firsts = entry
+    if outputs is None:
+        return False
+    if firsts is not None and first_differs(item.first_values, firsts, item.tol):
+        return False  # what `close` would say, without an array operation
+    return close(item.outputs, outputs, item.tol)
 
 
 
