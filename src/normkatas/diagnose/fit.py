@@ -55,12 +55,15 @@ class Candidate:
 
     def __hash__(self) -> int:
         # (a search hashes the same candidate thousands of times: computed once)
-        try:
-            return self._hash  # type: ignore[no-any-return,has-type]
-        except AttributeError:
-            value = hash((self.assignment, self.grouping, self.deviations, self.axes_cost))
-            object.__setattr__(self, "_hash", value)
-            return value
+        known: int | None = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.assignment, self.grouping, self.deviations, self.axes_cost))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict[str, Any]:
+        # (a string's hash differs from one process to another: never carried over)
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     @property
     def cost(self) -> int:
