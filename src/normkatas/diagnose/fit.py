@@ -21,7 +21,8 @@ from normkatas.diagnose.context import (
     Arrays,
     Context,
     Item,
-    close,
+    bounds,
+    close_within,
     first_differs,
     first_values,
 )
@@ -39,7 +40,8 @@ MAX_EVALUATIONS = 6000
 time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
 CANDIDATE_OUTPUTS = "candidate-outputs"
-"""An item's cache entry: each candidate's outputs on the item and their first elements."""
+"""An item's cache entry: each candidate's outputs on the item, their first elements and
+the bounds the student's outputs are tested against (all per kata)."""
 MAX_EXCLUSIONS = 1500
 """The budget of the search for alternatives to the best candidate (`exclude`), in
 the same counted comparisons; when it runs out before every alternative with one
@@ -245,21 +247,25 @@ def fit_items(ctx: Context) -> list[Item]:
 
 def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
     assert ctx.family is not None and item.outputs is not None
-    known: dict[Candidate, tuple[Arrays | None, tuple[float, ...] | None]] = \
-        item.cache.setdefault(CANDIDATE_OUTPUTS, {})
+    known: dict[Candidate, _Known] = item.cache.setdefault(CANDIDATE_OUTPUTS, {})
     entry = known.get(candidate)
     if entry is None:
         outputs = outputs_of(
             ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
             candidate.grouping, item.cache,
         )
-        entry = known[candidate] = (outputs, first_values(outputs))
-    outputs, firsts = entry
+        entry = known[candidate] = (
+            outputs, first_values(outputs), bounds(outputs, item.tol) if outputs else ())
+    outputs, firsts, limits = entry
     if outputs is None:
         return False
     if firsts is not None and first_differs(item.first_values, firsts, item.tol):
         return False  # what `close` would say, without an array operation
-    return close(item.outputs, outputs, item.tol)
+    return close_within(item.outputs, outputs, limits, item.tol)
+
+
+_Known = tuple["Arrays | None", "tuple[float, ...] | None", "tuple[np.ndarray | None, ...]"]
+"""A candidate's outputs on an item, their first elements and their `bounds`."""
 
 
 
