@@ -188,6 +188,7 @@ class Item:
     _separated: bool | None = field(default=None, repr=False)
     _firsts: tuple[tuple[float, ...] | None] | None = field(default=None, repr=False)
     _finite: bool | None = field(default=None, repr=False)
+    _shaped: bool | None = field(default=None, repr=False)
 
     @property
     def finite(self) -> bool:
@@ -206,13 +207,16 @@ class Item:
 
     @property
     def shaped(self) -> bool:
-        """The student returned arrays of the reference's shapes."""
-        return (
-            self.outputs is not None
-            and self.reference is not None
-            and len(self.outputs) == len(self.reference)
-            and all(a.shape == b.shape for a, b in zip(self.outputs, self.reference, strict=True))
-        )
+        """The student returned arrays of the reference's shapes (computed once)."""
+        if self._shaped is None:
+            self._shaped = (
+                self.outputs is not None
+                and self.reference is not None
+                and len(self.outputs) == len(self.reference)
+                and all(a.shape == b.shape
+                        for a, b in zip(self.outputs, self.reference, strict=True))
+            )
+        return self._shaped
 
     @property
     def separated(self) -> bool:

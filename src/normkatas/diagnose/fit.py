@@ -247,7 +247,9 @@ def fit_items(ctx: Context) -> list[Item]:
 
 def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
     assert ctx.family is not None and item.outputs is not None
-    known: dict[Candidate, _Known] = item.cache.setdefault(CANDIDATE_OUTPUTS, {})
+    known: dict[Candidate, _Known] | None = item.cache.get(CANDIDATE_OUTPUTS)
+    if known is None:
+        known = item.cache[CANDIDATE_OUTPUTS] = {}
     entry = known.get(candidate)
     if entry is None:
         outputs = outputs_of(

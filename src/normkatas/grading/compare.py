@@ -20,6 +20,7 @@ from normkatas.sandbox.values import Problem, as_outputs, classify_value, sized_
 from normkatas.spec.model import Tolerance
 
 MAX_ROWS = 5
+_TINY = np.finfo(np.float64).tiny
 
 @dataclass(frozen=True)
 class CaseVerdict:
@@ -39,9 +40,10 @@ def compare_array(
     mine = _as_float(yours)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(mine - ref)
-        bad = ~(diff <= tol.atol + tol.rtol * np.abs(ref))
+        size = np.abs(ref)
+        bad = ~(diff <= tol.atol + tol.rtol * size)
         finite = np.isfinite(diff)
-        rel = diff / np.maximum(np.abs(ref), np.finfo(np.float64).tiny)
+        rel = diff / np.maximum(size, _TINY)
     both_nan = np.isnan(mine) & np.isnan(ref)
     bad &= ~both_nan
     rows: list[Row] = []
@@ -56,8 +58,9 @@ def compare_array(
                     reference=float(ref[idx]),
                 )
             )
-    max_abs = float(diff[finite].max()) if finite.any() else 0.0
-    max_rel = float(rel[finite].max()) if finite.any() else 0.0
+    any_finite = bool(finite.any())
+    max_abs = float(diff[finite].max()) if any_finite else 0.0
+    max_rel = float(rel[finite].max()) if any_finite else 0.0
     if hidden:  # the order of magnitude only: full digits could spell a hidden input
         max_abs, max_rel = _coarse(max_abs), _coarse(max_rel)
     return Mismatch(
