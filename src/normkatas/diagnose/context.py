@@ -105,17 +105,6 @@ def first_values(arrays: Sequence[np.ndarray] | None) -> tuple[float, ...] | Non
     return tuple(a.item(0) for a in arrays)
 
 
-def first_differs(
-    yours: tuple[float, ...] | None, ref: tuple[float, ...], tol: Tolerance
-) -> bool:
-    """Some pair of first elements (`first_values`) fails the test: then `close` is False,
-    whatever the shapes (another shape is not close either)."""
-    rtol, atol = tol.rtol, tol.atol
-    if yours is None or not isinstance(rtol, int | float) or not isinstance(atol, int | float):
-        return False
-    return any(_differs(x, y, rtol, atol) for x, y in zip(yours, ref, strict=False))
-
-
 _F64 = np.dtype(np.float64)
 
 
@@ -197,6 +186,15 @@ class Item:
             self._finite = self.outputs is None or all(
                 bool(np.isfinite(a).all()) for a in self.outputs)
         return self._finite
+
+    @property
+    def first_test(self) -> tuple[tuple[float, ...] | None, float, float]:
+        """`first_values`, rtol and atol, for a test in plain floats; no values when the
+        tolerance is not plain numbers (then only arrays tell)."""
+        rtol, atol = self.tol.rtol, self.tol.atol
+        if not isinstance(rtol, int | float) or not isinstance(atol, int | float):
+            return None, 0.0, 0.0
+        return self.first_values, rtol, atol
 
     @property
     def first_values(self) -> tuple[float, ...] | None:
