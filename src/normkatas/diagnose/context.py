@@ -178,6 +178,8 @@ class Item:
     _firsts: tuple[tuple[float, ...] | None] | None = field(default=None, repr=False)
     _finite: bool | None = field(default=None, repr=False)
     _shaped: bool | None = field(default=None, repr=False)
+    _first_test: tuple[tuple[float, ...] | None, float, float] | None = field(
+        default=None, repr=False)
 
     @property
     def finite(self) -> bool:
@@ -190,11 +192,14 @@ class Item:
     @property
     def first_test(self) -> tuple[tuple[float, ...] | None, float, float]:
         """`first_values`, rtol and atol, for a test in plain floats; no values when the
-        tolerance is not plain numbers (then only arrays tell)."""
-        rtol, atol = self.tol.rtol, self.tol.atol
-        if not isinstance(rtol, int | float) or not isinstance(atol, int | float):
-            return None, 0.0, 0.0
-        return self.first_values, rtol, atol
+        tolerance is not plain numbers (then only arrays tell).  Computed once."""
+        if self._first_test is None:
+            rtol, atol = self.tol.rtol, self.tol.atol
+            if not isinstance(rtol, int | float) or not isinstance(atol, int | float):
+                self._first_test = (None, 0.0, 0.0)
+            else:
+                self._first_test = (self.first_values, rtol, atol)
+        return self._first_test
 
     @property
     def first_values(self) -> tuple[float, ...] | None:

@@ -264,6 +264,9 @@ def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
                 if x != y and not (x != x and y != y) and not (
                         y - y == 0 and abs(x - y) <= atol + rtol * abs(y)):
                     return False
+    if limits is None:  # (made when first needed: most candidates never get this far)
+        limits = bounds(outputs, item.tol)
+        known[candidate] = (outputs, firsts, limits)
     return close_within(item.outputs, outputs, limits, item.tol)
 
 
@@ -274,13 +277,14 @@ def _learn(ctx: Context, item: Item, candidate: Candidate, known: dict[Candidate
         ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
         candidate.grouping, item.cache,
     )
-    entry = known[candidate] = (
-        outputs, first_values(outputs), bounds(outputs, item.tol) if outputs else ())
+    entry = known[candidate] = (outputs, first_values(outputs), None)
     return entry
 
 
-_Known = tuple["Arrays | None", "tuple[float, ...] | None", "tuple[np.ndarray | None, ...]"]
-"""A candidate's outputs on an item, their first elements and their `bounds`."""
+_Known = tuple[
+    "Arrays | None", "tuple[float, ...] | None", "tuple[np.ndarray | None, ...] | None"]
+"""A candidate's outputs on an item, their first elements and their `bounds` (None until
+first needed)."""
 
 
 def fits_all(ctx: Context, items: Sequence[Item], candidate: Candidate) -> tuple[bool, int]:
