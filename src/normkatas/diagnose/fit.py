@@ -361,7 +361,9 @@ def exclude(
     if ctx.family is None or not mine:
         return Exclusion(frozenset(), False, reached)
     for candidate in candidates(ctx.family, stages, groupings, needs=needs):
-        if candidate == best or not (mine - names(candidate) - open_):
+        # (equal candidates hash alike: the cached hashes tell most apart at once)
+        if (hash(candidate) == hash(best) and candidate == best) \
+                or not (mine - names(candidate) - open_):
             continue
         if candidate.cost > depth:
             break
