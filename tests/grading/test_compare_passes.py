@@ -18,6 +18,7 @@ def _pairs() -> list[tuple[np.ndarray, np.ndarray]]:
     for x in SPECIAL:
         for y in SPECIAL:
             out.append((np.array([1.0, x]), np.array([1.0, y])))
+            out.append((np.array([x, 1.0]), np.array([y, 1.0])))  # the first element decides
     for _ in range(200):
         b = rng.normal(size=(3, 2))
         a = b + rng.choice([0.0, 1e-9, 1e-5, 1.0]) * rng.normal(size=b.shape)

@@ -85,6 +85,13 @@ def passes(yours: np.ndarray, reference: np.ndarray, tol: Tolerance) -> bool:
     if yours.shape != ref.shape:
         return False
     mine = _as_float(yours)
+    rtol, atol = tol.rtol, tol.atol
+    if mine.size and isinstance(rtol, int | float) and isinstance(atol, int | float):
+        # a first element that fails the rule, told in plain floats (the same IEEE
+        # arithmetic) before any array operation: most failing outputs fail there
+        x, y = float(mine.flat[0]), float(ref.flat[0])
+        if not (abs(x - y) <= atol + rtol * abs(y)) and not (x != x and y != y):
+            return False
     with np.errstate(invalid="ignore", over="ignore"):
         ok = np.abs(mine - ref) <= tol.atol + tol.rtol * np.abs(ref)
     if ok.all():
