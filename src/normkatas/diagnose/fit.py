@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from normkatas.diagnose.context import Arrays, Context, Item, close
+from normkatas.diagnose.context import (
+    Arrays,
+    Context,
+    Item,
+    bounds,
+    close_within,
+    first_values,
+)
 from normkatas.diagnose.families import Family, Stages
 from normkatas.diagnose.layout import Grouping
 from normkatas.spec.model import Kata
@@ -31,6 +38,9 @@ MAX_EVALUATIONS = 6000
 """The search's budget, in candidate-on-item comparisons (a count of work, never a
 time: the same submission gets the same fit on a fast or a loaded machine)."""
 ORDER = "order"
+CANDIDATE_OUTPUTS = "candidate-outputs"
+"""An item's cache entry: each candidate's outputs on the item, their first elements and
+the bounds the student's outputs are tested against (all per kata)."""
 MAX_EXCLUSIONS = 1500
 """The budget of the search for alternatives to the best candidate (`exclude`), in
 the same counted comparisons; when it runs out before every alternative with one
@@ -43,6 +53,18 @@ class Candidate:
     grouping: Grouping
     deviations: tuple[tuple[str, str], ...]
     axes_cost: int = 0
+
+    def __hash__(self) -> int:
+        # (a search hashes the same candidate thousands of times: computed once)
+        known: int | None = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.assignment, self.grouping, self.deviations, self.axes_cost))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict[str, Any]:
+        # (a string's hash differs from one process to another: never carried over)
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     @property
     def cost(self) -> int:
@@ -224,21 +246,56 @@ def fit_items(ctx: Context) -> list[Item]:
 
 def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
     assert ctx.family is not None and item.outputs is not None
+    known: dict[Candidate, _Known] | None = item.cache.get(CANDIDATE_OUTPUTS)
+    if known is None:
+        known = item.cache[CANDIDATE_OUTPUTS] = {}
+    entry = known.get(candidate)
+    if entry is None:
+        entry = _learn(ctx, item, candidate, known)
+    outputs, firsts, limits = entry
+    if outputs is None:
+        return False
+    if firsts is not None:
+        # what `close` would say when a first element already fails its test,
+        # told in plain floats (the same IEEE arithmetic) without an array operation
+        mine, rtol, atol = item.first_test
+        if mine is not None:
+            for x, y in zip(mine, firsts, strict=False):
+                if x != y and not (x != x and y != y) and not (
+                        y - y == 0 and abs(x - y) <= atol + rtol * abs(y)):
+                    return False
+    if limits is None:  # (made when first needed: most candidates never get this far)
+        limits = bounds(outputs, item.tol)
+        known[candidate] = (outputs, firsts, limits)
+    return close_within(item.outputs, outputs, limits, item.tol)
+
+
+def _learn(ctx: Context, item: Item, candidate: Candidate, known: dict[Candidate, _Known]
+           ) -> _Known:
+    assert ctx.family is not None
     outputs = outputs_of(
         ctx.kata, ctx.family, ctx.output_roles, item.kwargs, candidate.variant,
         candidate.grouping, item.cache,
     )
-    return outputs is not None and close(item.outputs, outputs, item.tol)
+    entry = known[candidate] = (outputs, first_values(outputs), None)
+    return entry
 
+
+_Known = tuple[
+    "Arrays | None", "tuple[float, ...] | None", "tuple[np.ndarray | None, ...] | None"]
+"""A candidate's outputs on an item, their first elements and their `bounds` (None until
+first needed)."""
 
 
 def fits_all(ctx: Context, items: Sequence[Item], candidate: Candidate) -> tuple[bool, int]:
     """Does ``candidate`` reproduce every item?  Also the evaluations it took (it stops at
     the first item it misses): the unit the budgets count."""
-    for spent, item in enumerate(items, start=1):
+    spent = 0
+    for item in items:
+        spent += 1
         if not matches(ctx, item, candidate):
             return False, spent
-    return True, len(items)
+    return True, spent
 
 def fit(
     ctx: Context, stages: Stages, groupings: Sequence[tuple[Grouping, int]],
@@ -304,7 +361,9 @@ def exclude(
     if ctx.family is None or not mine:
         return Exclusion(frozenset(), False, reached)
     for candidate in candidates(ctx.family, stages, groupings, needs=needs):
-        if candidate == best or not (mine - names(candidate) - open_):
+        # (equal candidates hash alike: the cached hashes tell most apart at once)
+        if (hash(candidate) == hash(best) and candidate == best) \
+                or not (mine - names(candidate) - open_):
             continue
         if candidate.cost > depth:
             break

@@ -80,7 +80,7 @@ def call_text(kata: Kata, kwargs: Mapping[str, Any]) -> str:
 
 
 def _finite(item: Item) -> bool:
-    return item.outputs is None or all(bool(np.isfinite(a).all()) for a in item.outputs)
+    return item.finite
 
 
 def smallest(ctx: Context, keep: Callable[[Item], bool]) -> Item | None:

@@ -26,7 +26,11 @@ def _feed(h: Any, value: object) -> None:
     if isinstance(value, ArrayValue):
         h.update(f"a{value.dtype}{value.shape}".encode())
         if value.array is not None:
-            h.update(np.ascontiguousarray(value.array).tobytes())
+            data = np.ascontiguousarray(value.array)
+            try:
+                h.update(data.data.cast("B"))  # the bytes of tobytes(), not copied
+            except (TypeError, ValueError):  # a dtype without a buffer format
+                h.update(data.tobytes())
         else:
             h.update(b"refused")
     elif isinstance(value, SequenceValue):

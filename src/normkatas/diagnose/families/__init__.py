@@ -66,6 +66,19 @@ def input_array(kata: Kata, kwargs: Mapping[str, Any]) -> tuple[Layout, np.ndarr
     return layout, x
 
 
+def cached_input(
+    kata: Kata, kwargs: Mapping[str, Any], cache: Cache
+) -> tuple[Layout, np.ndarray]:
+    """`input_array`, kept in the item's cache (every candidate on an item reads it)."""
+    known: tuple[Layout, np.ndarray] | None = cache.get(INPUT_ARRAY)
+    if known is None:
+        known = cache[INPUT_ARRAY] = input_array(kata, kwargs)
+    return known
+
+
+INPUT_ARRAY = ("input-array",)
+
+
 def role(kata: Kata, name: str) -> str | None:
     return kata.structure.roles.get(name) if kata.structure is not None else None
 

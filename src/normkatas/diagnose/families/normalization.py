@@ -34,9 +34,9 @@ from normkatas.diagnose.families import (
     affine,
     affine_stage,
     arg,
+    cached_input,
     denominator,
     group_stats,
-    input_array,
     place,
     role,
 )
@@ -171,7 +171,7 @@ class Normalization:
         grouping: Grouping,
         cache: Cache,
     ) -> dict[str, np.ndarray]:
-        layout, x = input_array(kata, kwargs)
+        layout, x = cached_input(kata, kwargs, cache)
         ddof = int(variant.get("ddof", "0"))
         mode = variant.get("affine", "right")
         if mode == "gamma-first":
