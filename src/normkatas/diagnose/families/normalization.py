@@ -23,7 +23,7 @@ Outputs by role: ``y``, and ``mean``/``var`` with the reduced axes dropped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -89,13 +89,20 @@ def spreads(kata: Kata) -> tuple[str, ...]:
     return tuple(out)
 
 
+Stats = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
+
+
 def spread_stats(
     x: np.ndarray, grouping: Grouping, kwargs: Mapping[str, Any], layout: Layout, ddof: int,
-    spread: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    spread: str, of_x: Callable[[Grouping, int], Stats] | None = None,
+) -> Stats:
     """`group_stats` with the variance in the form ``spread`` names (the mean is the
-    grouping's own); raises ValueError when that form is the right one here."""
-    mean, var, mean_small, var_small, m = group_stats(x, grouping, kwargs, layout, ddof)
+    grouping's own); raises ValueError when that form is the right one here.
+    ``of_x``: `group_stats` of ``x`` itself, remembered (candidates share them)."""
+    if of_x is None:
+        def of_x(g: Grouping, d: int) -> Stats:
+            return group_stats(x, g, kwargs, layout, d)
+    mean, var, mean_small, var_small, m = of_x(grouping, ddof)
     if spread == "own":
         return mean, var, mean_small, var_small, m
     with np.errstate(all="ignore"):
@@ -108,8 +115,7 @@ def spread_stats(
             else:
                 if layout.batch is None or x.ndim < 2:
                     raise ValueError("no sample axis")
-                centre, _, _, _, _ = group_stats(x, Grouping(layout.all - {layout.batch}),
-                                                 kwargs, layout, 0)
+                centre, _, _, _, _ = of_x(Grouping(layout.all - {layout.batch}), 0)
             sq = (x - centre) ** 2
             var = group_stats(sq, grouping, kwargs, layout, 0)[0] * (m / max(m - ddof, 1))
         elif spread == "mean-of-parts":
@@ -118,15 +124,19 @@ def spread_stats(
                     or grouping.grouped:
                 raise ValueError("no parts to average")
             parts = Grouping(grouping.axes - {batch})
-            _, part_var, _, _, _ = group_stats(x, parts, kwargs, layout, ddof)
+            _, part_var, _, _, _ = of_x(parts, ddof)
             var = group_stats(part_var, grouping, kwargs, layout, 0)[0]
         else:
             axes = other_axes(layout, spread)
             if axes is None or (axes == grouping.axes and not grouping.grouped):
                 raise ValueError("not another normalization")
-            _, var, _, _, _ = group_stats(x, Grouping(axes), kwargs, layout, ddof)
+            _, var, _, _, _ = of_x(Grouping(axes), ddof)
         var_small = group_stats(var, grouping, kwargs, layout, 0)[2]
     return mean, var, mean_small, var_small, m
+
+
+GAMMA_FIRST = ("gamma-first-input",)
+"""The item's input scaled by gamma first (the "gamma-first" candidates share it)."""
 
 
 class Normalization:
@@ -174,13 +184,27 @@ class Normalization:
         layout, x = cached_input(kata, kwargs, cache)
         ddof = int(variant.get("ddof", "0"))
         mode = variant.get("affine", "right")
-        if mode == "gamma-first":
-            x = x * place(arg(kata, kwargs, "gamma", 1.0), "right", affine_axis(kata), x.ndim)
+        gamma_first = mode == "gamma-first"
+        if gamma_first:
+            scaled = cache.get(GAMMA_FIRST)
+            if scaled is None:
+                gamma = place(arg(kata, kwargs, "gamma", 1.0), "right", affine_axis(kata), x.ndim)
+                scaled = cache[GAMMA_FIRST] = x * gamma
+            x = scaled
             mode = "no-gamma"
         spread = variant.get("spread", "own")
-        key = ("stats", grouping, ddof, spread, variant.get("affine") == "gamma-first")
+        key = ("stats", grouping, ddof, spread, gamma_first)
         if key not in cache:
-            cache[key] = spread_stats(x, grouping, kwargs, layout, ddof, spread)
+            base = x
+
+            def of_x(g: Grouping, d: int) -> Stats:
+                known: Stats | None = cache.get(("group-stats", g, d, gamma_first))
+                if known is None:
+                    known = cache[("group-stats", g, d, gamma_first)] = group_stats(
+                        base, g, kwargs, layout, d)
+                return known
+
+            cache[key] = spread_stats(x, grouping, kwargs, layout, ddof, spread, of_x)
         mean, var, mean_small, var_small, _ = cache[key]
         eps = float(arg(kata, kwargs, "epsilon", 0.0))
         # what the later stages share is computed once per item (the affine variants
