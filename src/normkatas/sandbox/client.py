@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import select
 import selectors
 import signal
 import socket
@@ -58,6 +59,33 @@ _Selector: type[selectors.BaseSelector] = getattr(
 )
 """poll where there is poll (pipes and sockets); select on Windows (sockets only: the
 process backend's)."""
+
+
+class _Poller:
+    """The fds of the running jobs, waited on together: the registrations follow what the
+    jobs want from one wait to the next (a job reads one frame per wait, often)."""
+
+    def __init__(self) -> None:
+        self._poll = select.poll() if hasattr(select, "poll") else None
+        self._registered: dict[int, int] = {}
+
+    def wait(self, wanted: dict[int, int], timeout: float) -> list[tuple[int, int]]:
+        """(fd, selectors event) for the fds of ``wanted`` that are ready."""
+        if self._poll is None:  # (Windows: sockets only)
+            with _Selector() as selector:
+                for fd, mask in wanted.items():
+                    selector.register(fd, mask)
+                return [(key.fd, mask) for key, mask in selector.select(timeout)]
+        for fd in [fd for fd in self._registered if fd not in wanted]:
+            self._poll.unregister(fd)
+            del self._registered[fd]
+        for fd, mask in wanted.items():
+            if self._registered.get(fd) != mask:
+                self._poll.register(fd, select.POLLOUT if mask == selectors.EVENT_WRITE
+                                    else select.POLLIN)
+                self._registered[fd] = mask
+        ready = self._poll.poll(timeout * 1000)
+        return [(fd, self._registered[fd]) for fd, _ in ready if fd in self._registered]
 IS_LINUX = sys.platform.startswith("linux")
 
 
@@ -578,6 +606,7 @@ class Sandbox:
         firsts: dict[int, RunOutcome] = {}
         """The outcomes waiting for their ``then``'s."""
         broken: dict[_Server | ProcessSlot, str] = {}
+        poller = _Poller()
 
         def fill() -> list[tuple[int, RunOutcome]]:
             """Hand the idle servers their next jobs; the outcomes of jobs that failed
@@ -638,14 +667,14 @@ class Sandbox:
                     callback, while_waiting = while_waiting, None
                     callback()
                 owners: dict[int, _Server | ProcessSlot] = {}
+                wanted: dict[int, int] = {}
                 now = time.monotonic()
                 wait = max(0.0, min(min(s.next_time() for s in busy) - now, POLL_SECONDS))
-                with _Selector() as selector:
-                    for server in busy:
-                        for fd, mask in server.wanted():
-                            owners[fd] = server
-                            selector.register(fd, mask)
-                    events = [(key.fd, mask) for key, mask in selector.select(wait)]
+                for server in busy:
+                    for fd, mask in server.wanted():
+                        owners[fd] = server
+                        wanted[fd] = mask
+                events = poller.wait(wanted, wait)
                 now = time.monotonic()
                 done: list[tuple[int, Callable[[], RunOutcome]]] = []
                 broken.clear()
