@@ -54,6 +54,7 @@ READY_SECONDS = 60.0
 SLACK_SECONDS = 30.0
 CLOSE_SECONDS = 2.0
 POLL_SECONDS = 1.0
+IS_LINUX = sys.platform.startswith("linux")
 _Selector: type[selectors.BaseSelector] = getattr(
     selectors, "PollSelector", selectors.SelectSelector
 )
@@ -86,7 +87,6 @@ class _Poller:
                 self._registered[fd] = mask
         ready = self._poll.poll(timeout * 1000)
         return [(fd, self._registered[fd]) for fd, _ in ready if fd in self._registered]
-IS_LINUX = sys.platform.startswith("linux")
 
 
 class SandboxError(RuntimeError):
@@ -236,21 +236,20 @@ class _Server:
         self._wait_ready()
         now = time.monotonic()
         self.job = job
-        self.deadline = now + _seconds(job) + _seconds(job.then) + SLACK_SECONDS
+        later = job.then.limits.seconds if job.then is not None else 0.0
+        self.deadline = now + job.limits.seconds + later + SLACK_SECONDS
         self.max_payload = job_payload_bound(job)
         self.scratch = self._make_scratch()
         watch = JobWatch(header, parts, now, then)
         self.sock.settimeout(SLACK_SECONDS)
         try:
             send_frame_with_fds(self.sock, {"op": "run", "scratch": self.scratch}, watch.theirs)
-        except OSError as exc:
+        except BaseException as exc:
             watch.close()
             self._drop_scratch()
-            raise _ServerLost(f"the fork server stopped answering: {exc}") from None
-        except BaseException:  # interrupted half-way: the stream is out of step
-            watch.close()
-            self._drop_scratch()
-            self.close(kill=True)
+            if isinstance(exc, OSError):
+                raise _ServerLost(f"the fork server stopped answering: {exc}") from None
+            self.close(kill=True)  # interrupted half-way: the stream is out of step
             raise
         watch.sent()
         self.watch = watch
@@ -310,8 +309,7 @@ class _Server:
         header = frame[0]
         if "error" in header:
             self.start_error = str(header["error"])[:500]
-            watch.exited(Exit(0), now)
-            watch.drain_until = now
+            watch.exited(Exit(0), now, drain=0.0)  # (no worker: nothing holds the pipes)
             return
         try:
             exit = Exit(int(header["status"]), int(header["maxrss"]), float(header["cpu"]))
@@ -367,15 +365,11 @@ class _Server:
 
     def receive(self) -> RunOutcome:
         """Wait for the job sent (on its own: `Sandbox.run_many` drives several)."""
+        poller = _Poller()
         while not self.finished(time.monotonic()):
-            now = time.monotonic()
-            wait = max(0.0, min(self.next_time() - now, POLL_SECONDS))
-            with _Selector() as selector:
-                for fd, mask in self.wanted():
-                    selector.register(fd, mask)
-                events = selector.select(wait)
-            for key, mask in events:
-                self.event(key.fd, mask, time.monotonic())
+            wait = max(0.0, min(self.next_time() - time.monotonic(), POLL_SECONDS))
+            for fd, mask in poller.wait(dict(self.wanted()), wait):
+                self.event(fd, mask, time.monotonic())
             self.tick(time.monotonic())
         return self.take()[0]()
 
@@ -449,13 +443,6 @@ def _decoder(outcome: tuple[Header, list[Buffer]], job: Job) -> Callable[[], Run
     if reduce is not None:
         return lambda: reduce(decode_outcome(header, payload, keys))
     return lambda: decode_outcome(header, payload, keys)
-
-
-def _seconds(job: Job | None) -> float:
-    if job is None:
-        return 0.0
-    lim = job.limits
-    return lim.timeout + lim.probe_timeout + lim.performance_timeout
 
 
 def _lost(job: Job, message: str) -> RunOutcome:

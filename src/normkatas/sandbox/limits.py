@@ -76,7 +76,7 @@ def die_with_parent(signum: int) -> bool:
 
 def cpu_seconds(limits: Limits) -> int:
     """The RLIMIT_CPU backstop: the whole wall-clock budget, plus one second."""
-    return math.ceil(limits.timeout + limits.probe_timeout + limits.performance_timeout) + 1
+    return math.ceil(limits.seconds) + 1
 
 
 def _set(name: str, soft: int, warnings: list[str], hard: int | None = None) -> None:

@@ -422,8 +422,7 @@ class ProcessSlot:
         """Start the job, and its ``then`` at the same time in a process of its own (each
         job is a fresh interpreter here: nothing to share)."""
         parts = [job] if job.then is None else [dataclasses.replace(job, then=None), job.then]
-        budget = max(j.limits.timeout + j.limits.probe_timeout + j.limits.performance_timeout
-                     for j in parts)
+        budget = max(j.limits.seconds for j in parts)
         self.deadline = time.monotonic() + STARTUP_SECONDS + budget + DRAIN_SECONDS + 5.0
         self.max_payload = self._payload_bound(job)
         self._runs = []

@@ -137,11 +137,16 @@ def write_some(fd: int, views: list[memoryview]) -> None:
         views[0] = views[0][written:]
 
 
+def frame_views(buffers: Sequence[Buffer]) -> list[memoryview]:
+    """A frame's buffers as byte views for `write_some` (empty ones left out)."""
+    views = [memoryview(buf).cast("B") for buf in buffers]
+    return [v for v in views if v.nbytes]
+
+
 def write_frame(fd: int, header: Header, parts: Sequence[Buffer] = ()) -> None:
     """Write a whole frame to a blocking fd (the worker's result pipe), in as few
     system calls as the kernel allows (one, for a frame that fits the pipe)."""
-    views = [memoryview(buf).cast("B") for buf in encode_frame(header, parts)]
-    views = [v for v in views if v.nbytes]
+    views = frame_views(encode_frame(header, parts))
     while views:
         write_some(fd, views)
 

@@ -50,16 +50,14 @@ class SlotReaper:
             return False
 
     def forget(self) -> None:
-        """In a forked worker: this handle is not the worker's."""
+        """Close this handle (in a forked worker: the handle is not the worker's)."""
         for fd in (self._control, self._answers):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
     def close(self) -> None:
         """The init goes, and with it whatever is left in the namespace."""
-        for fd in (self._control, self._answers):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.forget()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):

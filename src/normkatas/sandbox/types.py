@@ -43,6 +43,11 @@ class Limits:
     total_result_bytes: int = 1024 * 1024 * 1024
     """All the arrays of one run together; past it, arrays are refused by size."""
 
+    @property
+    def seconds(self) -> float:
+        """The whole wall-clock budget: the cases, then the probes, then the timed calls."""
+        return self.timeout + self.probe_timeout + self.performance_timeout
+
 
 @dataclass(frozen=True)
 class Call:

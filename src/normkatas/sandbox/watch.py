@@ -30,6 +30,7 @@ from normkatas.sandbox.protocol import (
     FrameReader,
     Header,
     ProtocolError,
+    frame_views,
     write_some,
 )
 from normkatas.sandbox.record import Capture, JobRecord
@@ -41,10 +42,6 @@ that the server could not kill holds them)."""
 PIPE_BYTES = 1 << 20
 DRAIN_READS = 4
 _F_SETPIPE_SZ = 1031
-
-
-def _budget(limits: Limits) -> float:
-    return limits.timeout + limits.probe_timeout + limits.performance_timeout
 
 
 @dataclass(frozen=True)
@@ -91,17 +88,15 @@ class JobWatch:
         """The next job for the same process (`encode_next`), sent once this one is done."""
         self.first: tuple[Header, list[Buffer]] | None = None
         """This job's outcome, once the next one has started."""
-        self.chained = then is not None
         budget = self.record.stream_budget
-        self.cpu_budget = _budget(self.limits)
+        self.cpu_budget = self.limits.seconds
         if then is not None:
             later = Limits(**then[0]["limits"])
             budget += JobRecord(then[0], later).stream_budget
-            self.cpu_budget += _budget(later)
+            self.cpu_budget += later.seconds
         self.reader = FrameReader(budget)
         self.out = _Stream(self.limits.output_bytes)
         self.err = _Stream(self.limits.output_bytes)
-        self.began = now
         self.start = now
         self.deadline = now + self.limits.timeout
         self.timed_out = False
@@ -118,8 +113,7 @@ class JobWatch:
         sent)."""
         for fd in (self.job_w, self.result_r, self.out_r, self.err_r):
             os.set_blocking(fd, False)
-        self._unsent = [memoryview(b).cast("B") for b in job_frame(header, parts)]
-        self._unsent = [v for v in self._unsent if v.nbytes]
+        self._unsent = frame_views(job_frame(header, parts))
         self.readers: dict[int, FrameReader | _Stream] = {
             self.result_r: self.reader, self.out_r: self.out, self.err_r: self.err,
         }
@@ -194,8 +188,7 @@ class JobWatch:
                 self.readers[fd] = stream
         self.start = now
         self.deadline = now + self.limits.timeout
-        views = [memoryview(b).cast("B") for b in job_frame(header, parts)]
-        self._unsent = [v for v in views if v.nbytes]
+        self._unsent = frame_views(job_frame(header, parts))
         self.write()
 
     def _drain(self, fd: int) -> None:
@@ -218,9 +211,10 @@ class JobWatch:
         if not self.record.malformed:
             self.record.malformed = message
 
-    def exited(self, exit: Exit, now: float) -> None:
+    def exited(self, exit: Exit, now: float, drain: float = DRAIN_SECONDS) -> None:
+        """The worker ended (``drain``: how long its pipes may stay open from now)."""
         self.exit = exit
-        self.drain_until = now + DRAIN_SECONDS
+        self.drain_until = now + drain
 
     def cancel(self) -> None:
         self.cancelled = True

@@ -140,7 +140,7 @@ def _drain(fd: int) -> None:
         pass
 
 
-def _kill_job(slot: _Slot, pid: int) -> None:
+def _kill_job(pid: int) -> None:
     procs.kill_group(pid)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -163,7 +163,7 @@ def _supervise(slot: _Slot, pid: int) -> tuple[int, Any, bool]:
             except (OSError, ProtocolError):
                 frame = None
             grader_gone = frame is None
-            _kill_job(slot, pid)  # ("kill", or the grader is gone)
+            _kill_job(pid)  # ("kill", or the grader is gone)
 
 
 def _clear(slot: _Slot, pid: int) -> bool:
