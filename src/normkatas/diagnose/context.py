@@ -88,10 +88,10 @@ def _first_differs(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bo
     if (a.dtype != _F64 or b.dtype != _F64 or a.shape != b.shape or not a.size
             or not isinstance(rtol, int | float) or not isinstance(atol, int | float)):
         return False
-    return _differs(a.item(0), b.item(0), rtol, atol)
+    return differs(a.item(0), b.item(0), rtol, atol)
 
 
-def _differs(x: float, y: float, rtol: float, atol: float) -> bool:
+def differs(x: float, y: float, rtol: float, atol: float) -> bool:
     """`allclose`'s test failed by one pair of elements, in plain floats."""
     if x == y or (x != x and y != y):
         return False

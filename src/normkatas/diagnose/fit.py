@@ -23,6 +23,7 @@ from normkatas.diagnose.context import (
     Item,
     bounds,
     close_within,
+    differs,
     first_values,
 )
 from normkatas.diagnose.families import Family, Stages
@@ -259,11 +260,9 @@ def matches(ctx: Context, item: Item, candidate: Candidate) -> bool:
         # what `close` would say when a first element already fails its test,
         # told in plain floats (the same IEEE arithmetic) without an array operation
         mine, rtol, atol = item.first_test
-        if mine is not None:
-            for x, y in zip(mine, firsts, strict=False):
-                if x != y and not (x != x and y != y) and not (
-                        y - y == 0 and abs(x - y) <= atol + rtol * abs(y)):
-                    return False
+        if mine is not None and any(
+                differs(x, y, rtol, atol) for x, y in zip(mine, firsts, strict=False)):
+            return False
     if limits is None:  # (made when first needed: most candidates never get this far)
         limits = bounds(outputs, item.tol)
         known[candidate] = (outputs, firsts, limits)
