@@ -482,8 +482,7 @@ def run(
     if frame is None or frame[0].get("op") != "run":
         os._exit(EXIT_INTERNAL)
     job, payload = frame
-    raw = job.get("then_limits")
-    then = Limits(**raw) if isinstance(raw, dict) else None
+    then = _then_limits(job)
     if then is None:
         os.close(job_fd)
 
@@ -509,10 +508,23 @@ def _run_next(fn: Callable[..., Any], path: str, lines: list[str]) -> None:
     with contextlib.suppress(OSError):
         os.close(JOB_FD)
     _send({"type": "resumed"})
-    lim = Limits(**job["limits"])
-    _run_calls(fn, job, memoryview(payload).toreadonly(), _Context(path, lines, lim))
+    _answer(fn, job, payload, path, lines)
+
+
+def _answer(
+    fn: Callable[..., Any], job: Header, payload: bytearray, path: str, lines: list[str]
+) -> None:
+    """Make the job's calls, then say ``done``."""
+    ctx = _Context(path, lines, Limits(**job["limits"]))
+    _run_calls(fn, job, memoryview(payload).toreadonly(), ctx)
     _flush()
     _send({"type": "done"})
+
+
+def _then_limits(job: Header) -> Limits | None:
+    """The limits of the job that follows in this process (``then_limits``), if any."""
+    raw = job.get("then_limits")
+    return Limits(**raw) if isinstance(raw, dict) else None
 
 
 def run_job(
@@ -537,11 +549,9 @@ def run_job(
         fn = _import(path, job["entry"], lines, source)
         _check_pid()
         _send({"type": "imported"})
-        _run_calls(fn, job, memoryview(payload).toreadonly(), _Context(path, lines, lim))
-        _flush()
-        _send({"type": "done"})
+        _answer(fn, job, payload, path, lines)
         del payload
-        if isinstance(job.get("then_limits"), dict):
+        if _then_limits(job) is not None:
             _run_next(fn, path, lines)
         os._exit(0)
     except MemoryError:
